@@ -54,6 +54,8 @@ pub trait AddressSpace: Send {
     fn unmap(&self, addr: u64, len: u64) -> Result<()>;
     /// Changes the protection of mapped pages in `[addr, addr+len)`.
     fn protect(&self, addr: u64, len: u64, prot: Prot) -> Result<()>;
+    /// CPU time guest code has used in this address space, in nanoseconds.
+    fn cpu_time_ns(&self) -> u64;
     fn as_any(&self) -> &dyn Any;
 }
 

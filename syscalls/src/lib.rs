@@ -1,1 +1,156 @@
+//! The linux/amd64 system call table of the Sentry: every number with its name, and for the
+//! implemented ones their handler, support level and strace argument kinds.
 
+mod fs;
+mod io;
+mod mem;
+mod misc;
+mod names;
+mod process;
+mod stat;
+mod strace;
+mod time;
+mod util;
+
+pub use names::NAMES;
+
+use sentry::kernel::ArgKind::{self, *};
+use sentry::kernel::{Handler, Support, SyscallEntry, SyscallTable};
+use std::collections::HashMap;
+
+type Impl = (&'static str, Handler, Support, &'static str, &'static [ArgKind]);
+
+const F: Support = Support::Full;
+const P: Support = Support::Partial;
+
+/// The implemented syscalls.
+const IMPLEMENTED: &[Impl] = &[
+    ("read", io::read, F, "", &[Fd, OutBuf, Int]),
+    ("write", io::write, F, "", &[Fd, InBuf(2), Int]),
+    ("readv", io::readv, F, "", &[Fd, Ptr, Int]),
+    ("writev", io::writev, F, "", &[Fd, Ptr, Int]),
+    ("pread64", io::pread64, F, "", &[Fd, OutBuf, Int, Int]),
+    ("pwrite64", io::pwrite64, F, "", &[Fd, InBuf(2), Int, Int]),
+    ("open", fs::open, P, "no O_TMPFILE", &[Path, OpenFlags, Hex]),
+    ("openat", fs::openat, P, "no O_TMPFILE", &[Fd, Path, OpenFlags, Hex]),
+    ("creat", fs::creat, F, "", &[Path, Hex]),
+    ("close", io::close, F, "", &[Fd]),
+    ("lseek", io::lseek, P, "no SEEK_DATA/SEEK_HOLE", &[Fd, Int, Int]),
+    ("stat", stat::stat, F, "", &[Path, Ptr]),
+    ("fstat", stat::fstat, F, "", &[Fd, Ptr]),
+    ("lstat", stat::lstat, F, "", &[Path, Ptr]),
+    ("newfstatat", stat::newfstatat, F, "", &[Fd, Path, Ptr, Hex]),
+    ("statx", stat::statx, P, "basic fields only", &[Fd, Path, Hex, Hex, Ptr]),
+    ("getdents64", fs::getdents64, F, "", &[Fd, Ptr, Int]),
+    ("access", fs::access, P, "guest is root: only W_OK on read-only mounts and X_OK are refused", &[Path, Int]),
+    ("faccessat", fs::faccessat, P, "as access", &[Fd, Path, Int]),
+    ("faccessat2", fs::faccessat2, P, "as access", &[Fd, Path, Int, Hex]),
+    ("readlink", fs::readlink, F, "", &[Path, OutBuf, Int]),
+    ("readlinkat", fs::readlinkat, F, "", &[Fd, Path, OutBuf, Int]),
+    ("getcwd", fs::getcwd, F, "", &[OutBuf, Int]),
+    ("chdir", fs::chdir, F, "", &[Path]),
+    ("fchdir", fs::fchdir, F, "", &[Fd]),
+    ("mkdir", fs::mkdir, F, "", &[Path, Hex]),
+    ("mkdirat", fs::mkdirat, F, "", &[Fd, Path, Hex]),
+    ("unlink", fs::unlink, F, "", &[Path]),
+    ("unlinkat", fs::unlinkat, F, "", &[Fd, Path, Hex]),
+    ("rmdir", fs::rmdir, F, "", &[Path]),
+    ("rename", fs::rename, F, "", &[Path, Path]),
+    ("renameat", fs::renameat, F, "", &[Fd, Path, Fd, Path]),
+    ("renameat2", fs::renameat2, P, "no RENAME_EXCHANGE/WHITEOUT", &[Fd, Path, Fd, Path, Hex]),
+    ("symlink", fs::symlink, P, "tmpfs only", &[Path, Path]),
+    ("symlinkat", fs::symlinkat, P, "tmpfs only", &[Path, Fd, Path]),
+    ("umask", fs::umask, F, "", &[Hex]),
+    ("dup", io::dup, F, "", &[Fd]),
+    ("dup2", io::dup2, F, "", &[Fd, Fd]),
+    ("dup3", io::dup3, F, "", &[Fd, Fd, Hex]),
+    ("fcntl", io::fcntl, P, "F_DUPFD*, F_GETFD/SETFD, F_GETFL/SETFL only; no locks", &[Fd, Int, Hex]),
+    ("ioctl", io::ioctl, P, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX", &[Fd, Hex, Hex]),
+    ("pipe", io::pipe, F, "", &[Ptr]),
+    ("pipe2", io::pipe2, F, "", &[Ptr, Hex]),
+    ("mmap", mem::mmap, P, "no writable MAP_SHARED file mappings", &[Hex, Hex, Hex, Hex, Fd, Hex]),
+    ("munmap", mem::munmap, F, "", &[Hex, Hex]),
+    ("mprotect", mem::mprotect, F, "", &[Hex, Hex, Hex]),
+    ("mremap", mem::mremap, P, "no MREMAP_DONTUNMAP", &[Hex, Hex, Hex, Hex, Hex]),
+    ("brk", mem::brk, F, "", &[Hex]),
+    ("madvise", mem::madvise, P, "DONTNEED frees; other advice is accepted and ignored", &[Hex, Hex, Int]),
+    ("arch_prctl", process::arch_prctl, P, "FS/GS base only", &[Hex, Hex]),
+    ("set_tid_address", process::set_tid_address, F, "", &[Ptr]),
+    ("exit", process::exit, P, "single-threaded processes", &[Int]),
+    ("exit_group", process::exit_group, F, "", &[Int]),
+    ("getpid", process::getpid, F, "", &[]),
+    ("gettid", process::gettid, F, "", &[]),
+    ("getppid", process::getppid, F, "", &[]),
+    ("getuid", process::getuid, F, "", &[]),
+    ("geteuid", process::geteuid, F, "", &[]),
+    ("getgid", process::getgid, F, "", &[]),
+    ("getegid", process::getegid, F, "", &[]),
+    ("uname", process::uname, F, "", &[Ptr]),
+    ("sysinfo", process::sysinfo, P, "memory and uptime of the sandbox", &[Ptr]),
+    ("prlimit64", process::prlimit64, P, "own process only; limits recorded, NOFILE enforced", &[Int, Int, Ptr, Ptr]),
+    ("getrlimit", process::getrlimit, P, "as prlimit64", &[Int, Ptr]),
+    ("setrlimit", process::setrlimit, P, "as prlimit64", &[Int, Ptr]),
+    ("rt_sigaction", process::rt_sigaction, P, "recorded; handlers are not run yet", &[Int, Ptr, Ptr, Int]),
+    ("rt_sigprocmask", process::rt_sigprocmask, P, "recorded", &[Int, Ptr, Ptr, Int]),
+    ("kill", process::kill, P, "own process only; default actions", &[Int, Int]),
+    ("tgkill", process::tgkill, P, "own thread only; default actions", &[Int, Int, Int]),
+    ("tkill", process::tkill, P, "as tgkill", &[Int, Int]),
+    ("clock_gettime", time::clock_gettime, P, "no per-pid CPU clocks", &[Int, Ptr]),
+    ("clock_getres", time::clock_getres, P, "as clock_gettime", &[Int, Ptr]),
+    ("gettimeofday", time::gettimeofday, F, "", &[Ptr, Ptr]),
+    ("time", time::time, F, "", &[Ptr]),
+    ("nanosleep", time::nanosleep, P, "not interruptible by signals yet", &[Ptr, Ptr]),
+    ("clock_nanosleep", time::clock_nanosleep, P, "as nanosleep", &[Int, Hex, Ptr, Ptr]),
+    ("getrandom", misc::getrandom, F, "", &[Ptr, Int, Hex]),
+    ("sched_getaffinity", misc::sched_getaffinity, P, "own thread only", &[Int, Int, Ptr]),
+    ("sched_yield", misc::sched_yield, F, "", &[]),
+];
+
+/// The whole table: every linux/amd64 number, the implemented ones with handlers.
+pub fn table() -> SyscallTable {
+    let by_name: HashMap<&str, &Impl> = IMPLEMENTED.iter().map(|i| (i.0, i)).collect();
+    let entries = NAMES
+        .iter()
+        .map(|&(nr, name)| match by_name.get(name) {
+            Some(&&(_, handler, support, note, args)) => SyscallEntry {
+                nr,
+                name,
+                handler: Some(handler),
+                support,
+                note,
+                args,
+            },
+            None => SyscallEntry {
+                nr,
+                name,
+                handler: None,
+                support: Support::Unimplemented,
+                note: "",
+                args: &[],
+            },
+        })
+        .collect();
+    SyscallTable::new(entries, Some(strace::hooks()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_implemented_name_is_a_real_syscall() {
+        for i in IMPLEMENTED {
+            assert!(NAMES.iter().any(|&(_, n)| n == i.0), "{} is not a syscall", i.0);
+        }
+    }
+
+    #[test]
+    fn table_covers_every_number() {
+        let t = table();
+        assert_eq!(t.entries().count(), NAMES.len());
+        assert_eq!(t.get(39).map(|e| e.name), Some("getpid"));
+        assert!(t.get(39).is_some_and(|e| e.handler.is_some()));
+        assert!(t.get(169).is_some_and(|e| e.handler.is_none())); // reboot
+        assert!(t.get(100_000).is_none());
+    }
+}

@@ -53,6 +53,7 @@ pub struct PtraceAddressSpace {
 impl PtraceAddressSpace {
     pub(crate) fn new(code: &StubCode, memfd: MemoryFileFd) -> Result<PtraceAddressSpace> {
         let thread = StubThread::spawn(code.addr(), memfd)?;
+        thread.unregister_rseq()?;
         // Drop everything the stub inherited from the Sentry except the stub code page.
         thread.inject(libc::SYS_munmap, [0, code.addr(), 0, 0, 0, 0], "munmap")?;
         let above = code.addr() + PAGE;
@@ -91,6 +92,20 @@ impl AddressSpace for PtraceAddressSpace {
         self.thread
             .inject(libc::SYS_mprotect, args, "mprotect")
             .map(drop)
+    }
+
+    fn cpu_time_ns(&self) -> u64 {
+        // The process CPU clock of the stub: MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED).
+        let clock = ((!self.pid()) << 3) | 2;
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: ts is a valid out pointer.
+        if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+            return 0;
+        }
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -143,6 +143,13 @@ impl StubThread {
         self.ptrace(libc::PTRACE_CONT, 0, 0, "PTRACE_CONT")?;
         let status = self.wait()?;
         if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTRAP) {
+            // SAFETY: plain integers; filled in by the kernel.
+            let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            let _ = self.ptrace(libc::PTRACE_GETSIGINFO, 0, &mut si as *mut _ as usize, "GETSIGINFO");
+            let regs = self.get_regs().ok().map(|r| (r.rip, r.rax));
+            // SAFETY: si was filled by the kernel for a fault signal.
+            let addr = unsafe { si.si_addr() } as u64;
+            tracing::error!("injected {name}: stop {status:#x} code {} addr {addr:#x} regs {regs:x?}", si.si_code);
             self.known.set(None);
             return Err(Error::UnexpectedStop {
                 pid: self.tid,
@@ -158,6 +165,34 @@ impl StubThread {
             });
         }
         Ok(after.rax)
+    }
+
+    /// The stub inherited the forking thread's rseq registration (glibc registers one per
+    /// thread); once the Sentry's memory is unmapped the kernel would fault on it at every return
+    /// to user mode, so it is dropped first.
+    pub(crate) fn unregister_rseq(&self) -> Result<()> {
+        #[repr(C)]
+        #[derive(Default)]
+        struct RseqConfig {
+            pointer: u64,
+            size: u32,
+            signature: u32,
+            flags: u32,
+            pad: u32,
+        }
+        const PTRACE_GET_RSEQ_CONFIGURATION: libc::c_uint = 0x420f;
+        const RSEQ_FLAG_UNREGISTER: u64 = 1;
+        let mut c = RseqConfig::default();
+        let size = std::mem::size_of::<RseqConfig>();
+        if self
+            .ptrace(PTRACE_GET_RSEQ_CONFIGURATION, size, &mut c as *mut _ as usize, "GET_RSEQ")
+            .is_err()
+            || c.pointer == 0
+        {
+            return Ok(());
+        }
+        let args = [c.pointer, c.size as u64, RSEQ_FLAG_UNREGISTER, c.signature as u64, 0, 0];
+        self.inject(libc::SYS_rseq, args, "rseq").map(drop)
     }
 
     pub(crate) fn forget_regs(&self) {

@@ -101,7 +101,7 @@ impl Task {
                 },
                 None => {
                     if table.first_report(nr) {
-                        tracing::warn!("unimplemented syscall {nr} ({}): ENOSYS", e.name);
+                        tracing::info!("unimplemented syscall {nr} ({}): ENOSYS", e.name);
                     }
                     if kernel.strace {
                         tracing::info!(target: "strace", "[{:>4}] {}(...) = -1 ENOSYS (unimplemented)", self.tid, e.name);
@@ -111,7 +111,7 @@ impl Task {
             },
             None => {
                 if table.first_report(nr) {
-                    tracing::warn!("unknown syscall number {nr}: ENOSYS");
+                    tracing::info!("unknown syscall number {nr}: ENOSYS");
                 }
                 Err(Errno::ENOSYS)
             }

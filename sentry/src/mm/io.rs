@@ -32,6 +32,13 @@ impl IoBuf {
         self.len += len;
     }
 
+    /// Appends all of `other`'s segments.
+    pub fn extend(&mut self, other: IoBuf) {
+        for s in other.segs {
+            self.push(s.iov_base.cast(), s.iov_len);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

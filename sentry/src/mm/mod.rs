@@ -4,6 +4,8 @@
 
 mod io;
 mod syscalls;
+
+pub use syscalls::MmapRequest;
 mod vma;
 
 pub use io::IoBuf;

@@ -1,0 +1,134 @@
+//! Starting the Gofer and the sandbox processes, and confining them.
+
+use crate::cli::Cli;
+use anyhow::Context;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+
+/// The fd number a child finds its connection at.
+pub const CHILD_FD: i32 = 3;
+
+/// A connected pair of SOCK_SEQPACKET sockets.
+pub fn socketpair() -> anyhow::Result<(OwnedFd, OwnedFd)> {
+    use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+    socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .context("socketpair")
+}
+
+/// The flags every runsc child inherits from its parent.
+fn global_args(cli: &Cli) -> Vec<String> {
+    let mut a = Vec::new();
+    if cli.debug {
+        a.push("--debug".into());
+    }
+    if let Some(p) = &cli.debug_log {
+        a.push(format!("--debug-log={}", p.display()));
+    }
+    if let Some(p) = &cli.log {
+        a.push(format!("--log={}", p.display()));
+    }
+    if cli.strace {
+        a.push("--strace".into());
+    }
+    a.push(format!("--log-format={:?}", cli.log_format).to_lowercase());
+    a
+}
+
+/// Runs `runsc <args>` with `fd` at CHILD_FD.
+pub fn spawn_self(cli: &Cli, args: &[String], fd: &OwnedFd) -> anyhow::Result<Child> {
+    let exe = std::env::current_exe().context("finding the runsc binary")?;
+    let raw = fd.as_raw_fd();
+    let mut cmd = Command::new(exe);
+    cmd.args(global_args(cli)).args(args);
+    // SAFETY: the closure runs in the forked child before exec and only calls dup2/fcntl,
+    // which are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            if raw == CHILD_FD {
+                let fl = libc::fcntl(raw, libc::F_GETFD);
+                if fl < 0 || libc::fcntl(raw, libc::F_SETFD, fl & !libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(raw, CHILD_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().context("starting a runsc child process")
+}
+
+fn check(r: libc::c_int, what: &str) -> anyhow::Result<()> {
+    if r < 0 {
+        Err(std::io::Error::last_os_error()).with_context(|| what.to_string())
+    } else {
+        Ok(())
+    }
+}
+
+/// Confines the sandbox process: own mount, UTS and IPC namespaces, and a root that is an empty
+/// tmpfs, so that nothing of the host's filesystem is reachable from the Sentry.
+pub fn confine_sentry() -> anyhow::Result<()> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        tracing::warn!("not root: the Sentry runs without namespace and chroot confinement");
+        return Ok(());
+    }
+    // SAFETY: each call below changes only this process's own namespaces, mounts and root;
+    // the string arguments are NUL-terminated literals.
+    unsafe {
+        check(
+            libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC),
+            "unshare",
+        )?;
+        check(
+            libc::mount(
+                std::ptr::null(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ),
+            "making mounts private",
+        )?;
+        check(
+            libc::mount(
+                c"none".as_ptr(),
+                c"/proc".as_ptr(),
+                c"tmpfs".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                c"size=4k,mode=0555".as_ptr().cast(),
+            ),
+            "mounting the empty root",
+        )?;
+        check(libc::chroot(c"/proc".as_ptr()), "chroot")?;
+        check(libc::chdir(c"/".as_ptr()), "chdir")?;
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")?;
+    }
+    Ok(())
+}
+
+/// Confines the Gofer to the directory it serves.
+pub fn confine_gofer(root: &std::path::Path) -> anyhow::Result<()> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        tracing::warn!("not root: the Gofer runs without chroot");
+        return Ok(());
+    }
+    let c = std::ffi::CString::new(root.as_os_str().as_encoded_bytes())
+        .context("root path contains NUL")?;
+    // SAFETY: c is NUL-terminated; the calls change only this process.
+    unsafe {
+        check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC), "unshare")?;
+        check(libc::chroot(c.as_ptr()), "chroot")?;
+        check(libc::chdir(c"/".as_ptr()), "chdir")?;
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Randomness and scheduling.
+
+use platform::Prot;
+use sentry::errno::{Errno, SysResult};
+use sentry::kernel::Task;
+
+/// Most bytes one getrandom call returns, as on Linux.
+const GETRANDOM_MAX: usize = (32 << 20) - 1;
+
+pub fn getrandom(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let flags = a[2] as u32;
+    let known = libc::GRND_NONBLOCK | libc::GRND_RANDOM | libc::GRND_INSECURE;
+    if flags & !known != 0 || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE) == (libc::GRND_RANDOM | libc::GRND_INSECURE) {
+        return Err(Errno::EINVAL);
+    }
+    let len = (a[1] as usize).min(GETRANDOM_MAX);
+    let mut tmp = vec![0u8; len];
+    let mut done = 0;
+    while done < len {
+        // SAFETY: tmp[done..] is writable for the length given.
+        let n = unsafe { libc::getrandom(tmp[done..].as_mut_ptr().cast(), len - done, 0) };
+        if n < 0 {
+            let e = Errno::last();
+            if e == Errno::EINTR {
+                continue;
+            }
+            return Err(e);
+        }
+        done += n as usize;
+    }
+    let mut b = t.mm.segments(a[0], len, Prot::WRITE)?;
+    b.write_at(0, &tmp);
+    Ok(len as u64)
+}
+
+pub fn sched_getaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let pid = a[0] as i32;
+    if pid != 0 && pid != t.tid {
+        return Err(if pid < 0 { Errno::EINVAL } else { Errno::ESRCH });
+    }
+    let len = a[1] as usize;
+    let ncpus = t.kernel.ncpus.clamp(1, 64);
+    if len * 8 < ncpus || len % 8 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mask: u64 = if ncpus == 64 { u64::MAX } else { (1u64 << ncpus) - 1 };
+    t.mm.copy_out(a[2], &mask.to_ne_bytes())?;
+    Ok(8)
+}
+
+pub fn sched_yield(_t: &mut Task, _a: &[u64; 6]) -> SysResult<u64> {
+    std::thread::yield_now();
+    Ok(0)
+}
