@@ -5,8 +5,16 @@ use crate::cli::{Cli, LogFormat};
 use anyhow::Context;
 use std::fs::OpenOptions;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use tracing_subscriber::EnvFilter;
+
+static TO_FILE: AtomicBool = AtomicBool::new(false);
+
+/// Whether logs go to a file (so errors must also be printed to stderr).
+pub fn to_file() -> bool {
+    TO_FILE.load(Ordering::Relaxed)
+}
 
 pub fn init(cli: &Cli, process: &str) -> anyhow::Result<()> {
     let level = if cli.debug { "debug" } else { "warn" };
@@ -30,6 +38,7 @@ pub fn init(cli: &Cli, process: &str) -> anyhow::Result<()> {
     let json = cli.log_format == LogFormat::Json;
     match target {
         Some(path) => {
+            TO_FILE.store(true, Ordering::Relaxed);
             let f = OpenOptions::new()
                 .create(true)
                 .append(true)

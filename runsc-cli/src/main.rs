@@ -17,7 +17,9 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             eprintln!("runsc: {e:#}");
-            tracing::error!("{e:#}");
+            if logging::to_file() {
+                tracing::error!("{e:#}");
+            }
             1
         }
     };

@@ -6,6 +6,7 @@ mod io;
 mod mem;
 mod misc;
 mod names;
+mod poll;
 mod process;
 mod stat;
 mod strace;
@@ -101,6 +102,8 @@ const IMPLEMENTED: &[Impl] = &[
     ("time", time::time, F, "", &[Ptr]),
     ("nanosleep", time::nanosleep, P, "not interruptible by signals yet", &[Ptr, Ptr]),
     ("clock_nanosleep", time::clock_nanosleep, P, "as nanosleep", &[Int, Hex, Ptr, Ptr]),
+    ("poll", poll::poll, P, "readiness is re-sampled while waiting; not interruptible yet", &[Ptr, Int, Int]),
+    ("ppoll", poll::ppoll, P, "as poll; the signal mask argument is not applied", &[Ptr, Int, Ptr, Ptr, Int]),
     ("getrandom", misc::getrandom, F, "", &[Ptr, Int, Hex]),
     ("sched_getaffinity", misc::sched_getaffinity, P, "own thread only", &[Int, Int, Ptr]),
     ("sched_yield", misc::sched_yield, F, "", &[]),

@@ -215,6 +215,10 @@ pub fn kill(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
         return Err(Errno::EINVAL);
     }
     // The caller is the only process: -1 (everyone but itself and init) reaches nobody.
+    if pid == -1 {
+        return Err(Errno::ESRCH);
+    }
+    // Process group ids equal the leader's pid; each process leads its own group so far.
     if pid == 0 || pid == t.tgid || pid == -t.tgid {
         t.signal_self(sig).map(|_| 0)
     } else {

@@ -29,6 +29,10 @@ pub trait FileOps: Send + Sync {
     fn readdir(&self) -> SysResult<Vec<DirEntry>> {
         Err(Errno::ENOTDIR)
     }
+    /// Which of the poll(2) `events` the file is ready for now. Regular files always are.
+    fn readiness(&self, events: i16) -> i16 {
+        events & (libc::POLLIN | libc::POLLOUT | libc::POLLRDNORM | libc::POLLWRNORM)
+    }
 }
 
 /// An open file description: shared by dup'ed fds and across fork.

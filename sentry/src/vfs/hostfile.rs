@@ -124,6 +124,22 @@ impl FileOps for HostFile {
         }
     }
 
+    fn readiness(&self, events: i16) -> i16 {
+        if !self.stream {
+            return events & (libc::POLLIN | libc::POLLOUT | libc::POLLRDNORM | libc::POLLWRNORM);
+        }
+        let mut p = libc::pollfd {
+            fd: self.fd.as_raw_fd(),
+            events,
+            revents: 0,
+        };
+        // SAFETY: p is one valid pollfd; a zero timeout never blocks.
+        if unsafe { libc::poll(&mut p, 1, 0) } < 0 {
+            return libc::POLLERR;
+        }
+        p.revents
+    }
+
     fn map_source(&self) -> Option<Arc<dyn MapSource>> {
         if self.stream {
             return None;

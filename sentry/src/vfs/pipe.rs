@@ -137,6 +137,26 @@ impl FileOps for PipeEnd {
         true
     }
 
+    fn readiness(&self, events: i16) -> i16 {
+        let s = self.pipe.lock();
+        let mut r = 0;
+        if self.write {
+            if s.readers == 0 {
+                r |= libc::POLLERR;
+            } else if CAPACITY - s.buf.len() >= PIPE_BUF {
+                r |= events & (libc::POLLOUT | libc::POLLWRNORM);
+            }
+        } else {
+            if !s.buf.is_empty() {
+                r |= events & (libc::POLLIN | libc::POLLRDNORM);
+            }
+            if s.writers == 0 {
+                r |= libc::POLLHUP;
+            }
+        }
+        r
+    }
+
     fn stat(&self) -> SysResult<Stat> {
         Ok(Stat {
             dev: 9,
