@@ -140,6 +140,31 @@ impl MemoryManager {
         self.vmas.insert(addr, tail);
     }
 
+    /// Joins neighbouring VMAs in and around `[start, end)` that differ only in where they
+    /// start, as Linux does, so that later calls see one mapping.
+    pub(crate) fn merge_range(&mut self, start: u64, end: u64) {
+        let first = self.vma_at(start.saturating_sub(1)).map_or(start, |(s, _)| s);
+        let keys: Vec<u64> = self.vmas.range(first..=end).map(|(&k, _)| k).collect();
+        let mut cur = match keys.first() {
+            Some(&k) => k,
+            None => return,
+        };
+        for &k in &keys[1..] {
+            let (Some(a), Some(b)) = (self.vmas.get(&cur), self.vmas.get(&k)) else {
+                continue;
+            };
+            if a.end == k && a.can_merge(cur, b, k) {
+                let end = b.end;
+                self.vmas.remove(&k);
+                if let Some(a) = self.vmas.get_mut(&cur) {
+                    a.end = end;
+                }
+            } else {
+                cur = k;
+            }
+        }
+    }
+
     /// Inserts a VMA over `[start, end)`, replacing whatever was mapped there.
     pub fn insert_vma(&mut self, start: u64, vma: Vma) -> SysResult<()> {
         self.unmap_range(start, vma.end)?;

@@ -155,6 +155,7 @@ impl MemoryManager {
                 .protect(a, l, prot)
                 .map_err(|e| self.host_err(e))?;
         }
+        self.merge_range(addr, end);
         Ok(())
     }
 
@@ -203,19 +204,22 @@ impl MemoryManager {
         }
         let old_len = page_up(old_len).ok_or(Errno::EINVAL)?;
         let new_len = page_up(new_len).ok_or(Errno::ENOMEM)?;
+        let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
+        if !fixed && old_len != 0 && new_len <= old_len {
+            if self.vma_at(old).is_none() {
+                return Err(Errno::EFAULT);
+            }
+            self.unmap_range(old + new_len, old_end)?;
+            return Ok(old);
+        }
         let Some((vstart, vma)) = self.vma_at(old) else {
             return Err(Errno::EFAULT);
         };
-        let old_end = old.checked_add(old_len).ok_or(Errno::EINVAL)?;
         if old_len == 0 || old_end > vma.end {
             // Duplicating a mapping (old_len 0) is only defined for shared ones.
             return Err(Errno::EFAULT);
         }
         let vma = vma.clone();
-        if !fixed && new_len <= old_len {
-            self.unmap_range(old + new_len, old_end)?;
-            return Ok(old);
-        }
         if !fixed && old_end == vma.end && self.range_is_free(old_end, old + new_len) {
             if let Some(v) = self.vmas.get_mut(&vstart) {
                 v.end = old + new_len;

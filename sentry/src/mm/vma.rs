@@ -43,6 +43,22 @@ impl Vma {
         }
     }
 
+    /// Whether `next`, starting at `next_start` right where self (starting at `start`) ends,
+    /// can be joined to it.
+    pub(crate) fn can_merge(&self, start: u64, next: &Vma, next_start: u64) -> bool {
+        if self.prot != next.prot || self.max_prot != next.max_prot || self.shared != next.shared {
+            return false;
+        }
+        match (&self.backing, &next.backing) {
+            (Backing::Anon, Backing::Anon) => true,
+            (
+                Backing::File { source: s1, offset: o1, limit: l1 },
+                Backing::File { source: s2, offset: o2, limit: l2 },
+            ) => Arc::ptr_eq(s1, s2) && l1 == l2 && o1 + (next_start - start) == *o2,
+            _ => false,
+        }
+    }
+
     /// Adjusts the backing for a VMA whose start moved up by `delta` bytes.
     pub(crate) fn advance_backing(&mut self, delta: u64) {
         if let Backing::File { offset, .. } = &mut self.backing {

@@ -107,6 +107,9 @@ impl FileOps for Device {
     fn stat(&self) -> SysResult<Stat> {
         Inode::stat(self)
     }
+    fn fixed_seek(&self) -> Option<u64> {
+        Some(0)
+    }
     fn map_source(&self) -> Option<Arc<dyn MapSource>> {
         // Private mappings of /dev/zero are anonymous memory.
         (self.kind == Kind::Zero).then(|| Arc::new(ZeroSource) as Arc<dyn MapSource>)

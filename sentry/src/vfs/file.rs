@@ -29,6 +29,11 @@ pub trait FileOps: Send + Sync {
     fn readdir(&self) -> SysResult<Vec<DirEntry>> {
         Err(Errno::ENOTDIR)
     }
+    /// A seek the file answers itself (devices whose position is always 0); `None` for the
+    /// usual offset arithmetic.
+    fn fixed_seek(&self) -> Option<u64> {
+        None
+    }
     /// Which of the poll(2) `events` the file is ready for now. Regular files always are.
     fn readiness(&self, events: i16) -> i16 {
         events & (libc::POLLIN | libc::POLLOUT | libc::POLLRDNORM | libc::POLLWRNORM)
@@ -145,6 +150,9 @@ impl OpenFile {
     pub fn seek(&self, offset: i64, whence: i32) -> SysResult<u64> {
         if self.ops.is_stream() {
             return Err(Errno::ESPIPE);
+        }
+        if let Some(pos) = self.ops.fixed_seek() {
+            return Ok(pos);
         }
         let mut off = self.lock_offset();
         let base = match whence {
