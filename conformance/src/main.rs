@@ -47,13 +47,19 @@ fn root() -> PathBuf {
 
 fn compile(src: &Path, out: &Path, static_link: bool) -> Result<()> {
     let mut cmd = Command::new("cc");
-    cmd.args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"]).arg(out).arg(src);
+    cmd.args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(out)
+        .arg(src);
     if static_link {
         cmd.arg("-static");
     }
     let o = cmd.output().context("running cc")?;
     if !o.status.success() {
-        bail!("cc {}: {}", src.display(), String::from_utf8_lossy(&o.stderr));
+        bail!(
+            "cc {}: {}",
+            src.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
     Ok(())
 }
@@ -65,20 +71,35 @@ fn run(cmd: &mut Command, workdir: &Path) -> Result<(Outcome, String)> {
         .output()
         .context("running a conformance program")?;
     let out = String::from_utf8_lossy(&o.stdout);
-    let checks = out.lines().filter(|l| l.starts_with("ok ") || l.starts_with("not ok ")).count();
+    let checks = out
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+        .count();
     let failed = out.lines().filter(|l| l.starts_with("not ok ")).count();
     let plan = out.lines().any(|l| l.starts_with("1.."));
     let pass = o.status.success() && failed == 0 && plan && checks > 0;
     let detail = if pass {
         String::new()
     } else {
-        let mut d: Vec<String> = out.lines().filter(|l| l.starts_with("not ok")).take(3).map(String::from).collect();
+        let mut d: Vec<String> = out
+            .lines()
+            .filter(|l| l.starts_with("not ok"))
+            .take(3)
+            .map(String::from)
+            .collect();
         if !o.status.success() {
             d.push(format!("exit {:?}", o.status));
         }
         d.join("; ")
     };
-    Ok((Outcome { pass, checks, failed_checks: failed }, (detail + "\n" + &String::from_utf8_lossy(&o.stderr)).to_string()))
+    Ok((
+        Outcome {
+            pass,
+            checks,
+            failed_checks: failed,
+        },
+        (detail + "\n" + &String::from_utf8_lossy(&o.stderr)).to_string(),
+    ))
 }
 
 fn main() -> Result<()> {
@@ -90,7 +111,10 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(&workdir)?;
     let runtime: Vec<String> = match &args.runtime {
         Some(r) => r.split_whitespace().map(String::from).collect(),
-        None => vec![root().join("../target/release/runsc").to_string_lossy().into_owned()],
+        None => vec![root()
+            .join("../target/release/runsc")
+            .to_string_lossy()
+            .into_owned()],
     };
     let expected_path = args.expected.clone().or_else(|| {
         let p = root().join("expected-pass");
@@ -113,7 +137,11 @@ fn main() -> Result<()> {
         .with_context(|| format!("listing {}", progs.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "c"))
-        .filter(|p| args.filter.as_ref().is_none_or(|f| p.to_string_lossy().contains(f.as_str())))
+        .filter(|p| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| p.to_string_lossy().contains(f.as_str()))
+        })
         .collect();
     sources.sort();
 
@@ -124,7 +152,10 @@ fn main() -> Result<()> {
     let mut tally: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let timeout = args.timeout.to_string();
     for src in &sources {
-        let name = src.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = src
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for (kind, is_static) in [("static", true), ("dynamic", false)] {
             let id = format!("{kind}/{name}");
             let bin = build.join(format!("{name}.{kind}"));
@@ -141,8 +172,13 @@ fn main() -> Result<()> {
                 for line in err.lines() {
                     if let Some(call) = line.split("] ").nth(1) {
                         if let Some(sys) = call.split('(').next() {
-                            if !sys.is_empty() && sys.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                                tally.entry(sys.to_string()).or_default().insert(name.clone());
+                            if !sys.is_empty()
+                                && sys.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            {
+                                tally
+                                    .entry(sys.to_string())
+                                    .or_default()
+                                    .insert(name.clone());
                             }
                         }
                     }
@@ -155,7 +191,13 @@ fn main() -> Result<()> {
             if sandbox.pass {
                 passed.insert(id.clone());
             }
-            let why = err.lines().next().unwrap_or("").chars().take(90).collect::<String>();
+            let why = err
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(90)
+                .collect::<String>();
             rows.push(format!(
                 "{:<28} {:<8} {:<8} {:>3}/{:<3} {}",
                 id,
@@ -167,36 +209,63 @@ fn main() -> Result<()> {
             ));
         }
     }
-    println!("{:<28} {:<8} {:<8} {:<7} first failure", "program", "native", "sandbox", "checks");
+    println!(
+        "{:<28} {:<8} {:<8} {:<7} first failure",
+        "program", "native", "sandbox", "checks"
+    );
     for r in &rows {
         println!("{r}");
     }
     if args.tally {
         println!("\nsyscalls exercised under the sandbox ({}):", tally.len());
         for (sys, users) in &tally {
-            println!("  {sys:<20} {}", users.iter().cloned().collect::<Vec<_>>().join(" "));
+            println!(
+                "  {sys:<20} {}",
+                users.iter().cloned().collect::<Vec<_>>().join(" ")
+            );
         }
     }
     let mut ok = true;
     if !native_fail.is_empty() {
-        println!("\nfailing natively (the test is wrong): {}", native_fail.join(" "));
+        println!(
+            "\nfailing natively (the test is wrong): {}",
+            native_fail.join(" ")
+        );
         ok = false;
     }
     if let Some(exp) = &expected {
-        let missing: Vec<_> = exp.iter().filter(|e| !passed.contains(*e)).cloned().collect();
-        let unlisted: Vec<_> = passed.iter().filter(|p| !exp.contains(*p)).cloned().collect();
+        let missing: Vec<_> = exp
+            .iter()
+            .filter(|e| !passed.contains(*e))
+            .cloned()
+            .collect();
+        let unlisted: Vec<_> = passed
+            .iter()
+            .filter(|p| !exp.contains(*p))
+            .cloned()
+            .collect();
         if !missing.is_empty() {
-            println!("\nlisted in expected-pass but failing under the sandbox: {}", missing.join(" "));
+            println!(
+                "\nlisted in expected-pass but failing under the sandbox: {}",
+                missing.join(" ")
+            );
             ok = false;
         }
         if !unlisted.is_empty() {
-            println!("\npassing but not listed in expected-pass (add them): {}", unlisted.join(" "));
+            println!(
+                "\npassing but not listed in expected-pass (add them): {}",
+                unlisted.join(" ")
+            );
             ok = false;
         }
     }
     let n = sources.len() * 2;
     println!("\n{} programs, {} checks natively", n, total_checks);
-    println!("conformance: {} passed, {} failed", passed.len(), n - passed.len());
+    println!(
+        "conformance: {} passed, {} failed",
+        passed.len(),
+        n - passed.len()
+    );
     if !ok {
         std::process::exit(1);
     }

@@ -103,34 +103,89 @@ pub struct DirEntry {
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Request {
-    Attach { version: u32 },
-    Walk { fid: u64, names: Vec<Vec<u8>> },
-    Stat { fid: u64 },
-    Open { fid: u64, flags: u32 },
-    Create { dir: u64, name: Vec<u8>, flags: u32, mode: u32 },
-    Mkdir { dir: u64, name: Vec<u8>, mode: u32 },
-    Unlink { dir: u64, name: Vec<u8>, flags: u32 },
-    Rename { old_dir: u64, old_name: Vec<u8>, new_dir: u64, new_name: Vec<u8> },
-    Readlink { fid: u64 },
-    Getdents { fid: u64, index: u64, max: u32 },
-    Close { fid: u64 },
+    Attach {
+        version: u32,
+    },
+    Walk {
+        fid: u64,
+        names: Vec<Vec<u8>>,
+    },
+    Stat {
+        fid: u64,
+    },
+    Open {
+        fid: u64,
+        flags: u32,
+    },
+    Create {
+        dir: u64,
+        name: Vec<u8>,
+        flags: u32,
+        mode: u32,
+    },
+    Mkdir {
+        dir: u64,
+        name: Vec<u8>,
+        mode: u32,
+    },
+    Unlink {
+        dir: u64,
+        name: Vec<u8>,
+        flags: u32,
+    },
+    Rename {
+        old_dir: u64,
+        old_name: Vec<u8>,
+        new_dir: u64,
+        new_name: Vec<u8>,
+    },
+    Readlink {
+        fid: u64,
+    },
+    Getdents {
+        fid: u64,
+        index: u64,
+        max: u32,
+    },
+    Close {
+        fid: u64,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Response {
-    Error { errno: i32 },
-    Attach { fid: u64, stat: Stat },
+    Error {
+        errno: i32,
+    },
+    Attach {
+        fid: u64,
+        stat: Stat,
+    },
     /// The nodes walked, in order; fewer than asked when the walk stopped early.
-    Walk { nodes: Vec<(u64, Stat)> },
-    Stat { stat: Stat },
+    Walk {
+        nodes: Vec<(u64, Stat)>,
+    },
+    Stat {
+        stat: Stat,
+    },
     /// The opened host fd travels as SCM_RIGHTS.
     Open,
-    Create { fid: u64, stat: Stat },
-    Mkdir { fid: u64, stat: Stat },
+    Create {
+        fid: u64,
+        stat: Stat,
+    },
+    Mkdir {
+        fid: u64,
+        stat: Stat,
+    },
     Unlink,
     Rename,
-    Readlink { target: Vec<u8> },
-    Getdents { entries: Vec<DirEntry> },
+    Readlink {
+        target: Vec<u8>,
+    },
+    Getdents {
+        entries: Vec<DirEntry>,
+    },
     Close,
 }
 
@@ -174,7 +229,12 @@ impl Request {
             Request::Open { fid, flags } => {
                 e.u64(*fid).u32(*flags);
             }
-            Request::Create { dir, name, flags, mode } => {
+            Request::Create {
+                dir,
+                name,
+                flags,
+                mode,
+            } => {
                 e.u64(*dir).bytes(name).u32(*flags).u32(*mode);
             }
             Request::Mkdir { dir, name, mode } => {
@@ -183,8 +243,16 @@ impl Request {
             Request::Unlink { dir, name, flags } => {
                 e.u64(*dir).bytes(name).u32(*flags);
             }
-            Request::Rename { old_dir, old_name, new_dir, new_name } => {
-                e.u64(*old_dir).bytes(old_name).u64(*new_dir).bytes(new_name);
+            Request::Rename {
+                old_dir,
+                old_name,
+                new_dir,
+                new_name,
+            } => {
+                e.u64(*old_dir)
+                    .bytes(old_name)
+                    .u64(*new_dir)
+                    .bytes(new_name);
             }
             Request::Getdents { fid, index, max } => {
                 e.u64(*fid).u64(*index).u32(*max);

@@ -218,7 +218,12 @@ impl Server {
                 let dfd = self.node(dir)?.fd.clone();
                 let allowed = libc::O_ACCMODE | libc::O_TRUNC | libc::O_EXCL;
                 let flags = (flags as i32 & allowed) | libc::O_CREAT | libc::O_NOFOLLOW;
-                let fd = openat(dfd.as_raw_fd(), &name, flags | libc::O_NOCTTY, mode & 0o7777)?;
+                let fd = openat(
+                    dfd.as_raw_fd(),
+                    &name,
+                    flags | libc::O_NOCTTY,
+                    mode & 0o7777,
+                )?;
                 let (fid, stat) = self.child(dir, &name)?;
                 return Ok((Response::Create { fid, stat }, Some(fd)));
             }
@@ -272,7 +277,8 @@ impl Server {
             Request::Getdents { fid, index, max } => {
                 if index == 0 || self.node(fid)?.listing.is_none() {
                     let node = self.node(fid)?;
-                    let listing = read_dir(self.reopen(node, libc::O_RDONLY | libc::O_DIRECTORY, 0)?)?;
+                    let listing =
+                        read_dir(self.reopen(node, libc::O_RDONLY | libc::O_DIRECTORY, 0)?)?;
                     if let Some(n) = self.nodes.get_mut(&fid) {
                         n.listing = Some(listing);
                     }

@@ -32,8 +32,7 @@ pub(crate) fn recv(sock: RawFd, buf: &mut [u8]) -> Result<(usize, Option<OwnedFd
     let mut cmsg = nix::cmsg_space!([RawFd; 4]);
     loop {
         let mut iov = [IoSliceMut::new(buf)];
-        let msg = match recvmsg::<()>(sock, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)
-        {
+        let msg = match recvmsg::<()>(sock, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC) {
             Err(nix::Error::EINTR) => continue,
             Err(e) => return Err(e.into()),
             Ok(m) => m,

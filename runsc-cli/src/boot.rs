@@ -23,7 +23,11 @@ fn build_vfs(root: Arc<dyn sentry::vfs::Inode>, read_only: bool) -> anyhow::Resu
     };
     let mounts: [(&str, Arc<dyn sentry::vfs::Inode>, &'static str); 2] = [
         ("/tmp", Tmpfs::new_root(0o1777), "tmpfs"),
-        ("/dev", new_devfs().map_err(|e| anyhow!("building /dev: {e}"))?, "devfs"),
+        (
+            "/dev",
+            new_devfs().map_err(|e| anyhow!("building /dev: {e}"))?,
+            "devfs",
+        ),
     ];
     for (path, fs, kind) in mounts {
         let at = vfs
@@ -113,7 +117,11 @@ pub fn run(cli: &Cli, b: &BootArgs) -> anyhow::Result<i32> {
     let root = vfs.root();
     let cwd = vfs
         .resolve(
-            &FsContext { root: root.clone(), cwd: root.clone(), umask: 0o022 },
+            &FsContext {
+                root: root.clone(),
+                cwd: root.clone(),
+                umask: 0o022,
+            },
             &root,
             b.cwd.as_bytes(),
             true,
@@ -123,7 +131,11 @@ pub fn run(cli: &Cli, b: &BootArgs) -> anyhow::Result<i32> {
         argv: b.command.iter().map(|s| s.as_bytes().to_vec()).collect(),
         envp: b.env.iter().map(|s| s.as_bytes().to_vec()).collect(),
         fds,
-        fs: FsContext { root, cwd, umask: 0o022 },
+        fs: FsContext {
+            root,
+            cwd,
+            umask: 0o022,
+        },
         creds: Credentials::default(),
     };
     let task_thread = std::thread::Builder::new()

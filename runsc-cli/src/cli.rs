@@ -2,7 +2,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "runsc", version, about = "Run containers on the Sentry, a user-space kernel", disable_help_subcommand = true)]
+#[command(
+    name = "runsc",
+    version,
+    about = "Run containers on the Sentry, a user-space kernel",
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Directory holding container state.
     #[arg(long, global = true, default_value = "/var/run/runsc")]

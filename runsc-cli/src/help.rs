@@ -52,7 +52,13 @@ fn print_syscalls(format: TableFormat) {
                 csv_field(e.note)
             ),
             TableFormat::Text => {
-                println!("{:>4}  {:<24} {:<14} {}", e.nr, e.name, e.support.as_str(), e.note)
+                println!(
+                    "{:>4}  {:<24} {:<14} {}",
+                    e.nr,
+                    e.name,
+                    e.support.as_str(),
+                    e.note
+                )
             }
         }
     }

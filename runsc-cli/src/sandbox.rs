@@ -109,7 +109,10 @@ pub fn confine_sentry() -> anyhow::Result<()> {
         )?;
         check(libc::chroot(c"/proc".as_ptr()), "chroot")?;
         check(libc::chdir(c"/".as_ptr()), "chdir")?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")?;
+        check(
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),
+            "no_new_privs",
+        )?;
     }
     Ok(())
 }
@@ -125,10 +128,16 @@ pub fn confine_gofer(root: &std::path::Path) -> anyhow::Result<()> {
         .context("root path contains NUL")?;
     // SAFETY: c is NUL-terminated; the calls change only this process.
     unsafe {
-        check(libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC), "unshare")?;
+        check(
+            libc::unshare(libc::CLONE_NEWNS | libc::CLONE_NEWNET | libc::CLONE_NEWIPC),
+            "unshare",
+        )?;
         check(libc::chroot(c.as_ptr()), "chroot")?;
         check(libc::chdir(c"/".as_ptr()), "chdir")?;
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")?;
+        check(
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0),
+            "no_new_privs",
+        )?;
     }
     Ok(())
 }

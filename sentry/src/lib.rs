@@ -2,8 +2,8 @@
 //! call of the guest programs itself.
 
 pub mod errno;
+pub mod kernel;
+pub mod loader;
 pub mod memory;
 pub mod mm;
 pub mod vfs;
-pub mod kernel;
-pub mod loader;

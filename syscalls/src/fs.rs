@@ -76,7 +76,11 @@ fn do_open(t: &mut Task, dirfd: i32, p: u64, flags: i32, mode: u32) -> SysResult
         if flags & libc::O_DIRECTORY != 0 && kind != libc::S_IFDIR {
             return Err(Errno::ENOTDIR);
         }
-        let f = OpenFile::new(Arc::new(PathOnly(dentry.clone())), Some(dentry), flags & keep);
+        let f = OpenFile::new(
+            Arc::new(PathOnly(dentry.clone())),
+            Some(dentry),
+            flags & keep,
+        );
         return t.fds.insert(f, cloexec, lim).map(|n| n as u64);
     }
     if kind == libc::S_IFLNK {
@@ -125,8 +129,16 @@ pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     if cache.is_none() {
         let parent_ino = d.parent.as_ref().map_or(d.inode.ino(), |p| p.inode.ino());
         let mut ents = vec![
-            DirEntry { ino: d.inode.ino(), kind: libc::DT_DIR, name: b".".to_vec() },
-            DirEntry { ino: parent_ino, kind: libc::DT_DIR, name: b"..".to_vec() },
+            DirEntry {
+                ino: d.inode.ino(),
+                kind: libc::DT_DIR,
+                name: b".".to_vec(),
+            },
+            DirEntry {
+                ino: parent_ino,
+                kind: libc::DT_DIR,
+                name: b"..".to_vec(),
+            },
         ];
         ents.extend(f.ops.readdir()?);
         *cache = Some(ents);
@@ -145,7 +157,9 @@ pub fn getdents64(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
 }
 
 fn do_access(t: &mut Task, dirfd: i32, p: u64, mode: i32, flags: i32) -> SysResult<u64> {
-    if mode & !7 != 0 || flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EACCESS | libc::AT_EMPTY_PATH) != 0 {
+    if mode & !7 != 0
+        || flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EACCESS | libc::AT_EMPTY_PATH) != 0
+    {
         return Err(Errno::EINVAL);
     }
     let p = path(t, p)?;
@@ -250,7 +264,9 @@ fn do_mkdir(t: &mut Task, dirfd: i32, p: u64, mode: u32) -> SysResult<u64> {
         Err(e) => return Err(e),
     }
     dir.writable()?;
-    dir.inode.mkdir(&name, mode & 0o7777 & !t.fs.umask).map(|_| 0)
+    dir.inode
+        .mkdir(&name, mode & 0o7777 & !t.fs.umask)
+        .map(|_| 0)
 }
 
 pub fn mkdir(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
@@ -271,7 +287,7 @@ fn do_unlink(t: &mut Task, dirfd: i32, p: u64, flags: i32) -> SysResult<u64> {
     let vfs = t.kernel.vfs.clone();
     let (dir, name) = vfs.resolve_parent(&t.fs, &start, &p)?;
     let Some(name) = name else {
-        let last = p.split(|&b| b == b'/').filter(|c| !c.is_empty()).last();
+        let last = p.split(|&b| b == b'/').rfind(|c| !c.is_empty());
         return Err(match (rmdir, last) {
             (true, Some(b".")) => Errno::EINVAL,
             (true, Some(b"..")) => Errno::ENOTEMPTY,
@@ -285,7 +301,11 @@ fn do_unlink(t: &mut Task, dirfd: i32, p: u64, flags: i32) -> SysResult<u64> {
         return Err(Errno::EBUSY);
     }
     if !rmdir && p.ends_with(b"/") {
-        return Err(if child.is_dir() { Errno::EISDIR } else { Errno::ENOTDIR });
+        return Err(if child.is_dir() {
+            Errno::EISDIR
+        } else {
+            Errno::ENOTDIR
+        });
     }
     dir.inode.unlink(&name, rmdir).map(|_| 0)
 }
@@ -337,7 +357,9 @@ fn do_rename(t: &mut Task, odir: i32, op: u64, ndir: i32, np: u64, flags: u32) -
         Err(Errno::ENOENT) => {}
         Err(e) => return Err(e),
     }
-    od.inode.rename(&oname, nd.inode.as_ref(), &nname).map(|_| 0)
+    od.inode
+        .rename(&oname, nd.inode.as_ref(), &nname)
+        .map(|_| 0)
 }
 
 pub fn rename(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {

@@ -157,7 +157,11 @@ pub fn fcntl(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
                 .insert_from(min as usize, f, cmd == libc::F_DUPFD_CLOEXEC, lim)
                 .map(|n| n as u64)
         }
-        libc::F_GETFD => Ok(if t.fds.cloexec(n)? { libc::FD_CLOEXEC as u64 } else { 0 }),
+        libc::F_GETFD => Ok(if t.fds.cloexec(n)? {
+            libc::FD_CLOEXEC as u64
+        } else {
+            0
+        }),
         libc::F_SETFD => t
             .fds
             .set_cloexec(n, a[2] as i32 & libc::FD_CLOEXEC != 0)
@@ -186,7 +190,11 @@ pub fn ioctl(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
             t.mm.copy_in(a[2], &mut v)?;
             let on = i32::from_ne_bytes(v) != 0;
             let fl = f.flags();
-            f.set_status_flags(if on { fl | libc::O_NONBLOCK } else { fl & !libc::O_NONBLOCK });
+            f.set_status_flags(if on {
+                fl | libc::O_NONBLOCK
+            } else {
+                fl & !libc::O_NONBLOCK
+            });
             Ok(0)
         }
         cmd => f.ops.ioctl(&mut t.mm, cmd, a[2]),

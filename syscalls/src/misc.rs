@@ -10,7 +10,10 @@ const GETRANDOM_MAX: usize = (32 << 20) - 1;
 pub fn getrandom(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let flags = a[2] as u32;
     let known = libc::GRND_NONBLOCK | libc::GRND_RANDOM | libc::GRND_INSECURE;
-    if flags & !known != 0 || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE) == (libc::GRND_RANDOM | libc::GRND_INSECURE) {
+    if flags & !known != 0
+        || flags & (libc::GRND_RANDOM | libc::GRND_INSECURE)
+            == (libc::GRND_RANDOM | libc::GRND_INSECURE)
+    {
         return Err(Errno::EINVAL);
     }
     let len = (a[1] as usize).min(GETRANDOM_MAX);
@@ -40,10 +43,14 @@ pub fn sched_getaffinity(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     }
     let len = a[1] as usize;
     let ncpus = t.kernel.ncpus.clamp(1, 64);
-    if len * 8 < ncpus || len % 8 != 0 {
+    if len * 8 < ncpus || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
-    let mask: u64 = if ncpus == 64 { u64::MAX } else { (1u64 << ncpus) - 1 };
+    let mask: u64 = if ncpus == 64 {
+        u64::MAX
+    } else {
+        (1u64 << ncpus) - 1
+    };
     t.mm.copy_out(a[2], &mask.to_ne_bytes())?;
     Ok(8)
 }

@@ -63,7 +63,11 @@ pub fn arch_prctl(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
             Ok(0)
         }
         ARCH_GET_FS | ARCH_GET_GS => {
-            let v = if a[0] == ARCH_GET_FS { t.regs.0.fs_base } else { t.regs.0.gs_base };
+            let v = if a[0] == ARCH_GET_FS {
+                t.regs.0.fs_base
+            } else {
+                t.regs.0.gs_base
+            };
             t.mm.copy_out(a[1], &v.to_ne_bytes()).map(|_| 0)
         }
         _ => Err(Errno::EINVAL),
@@ -81,7 +85,14 @@ fn field(s: &str) -> [u8; 65] {
 pub fn uname(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let u = &t.kernel.uts;
     let mut out = Vec::with_capacity(65 * 6);
-    for s in [&u.sysname, &u.nodename, &u.release, &u.version, &u.machine, &u.domainname] {
+    for s in [
+        &u.sysname,
+        &u.nodename,
+        &u.release,
+        &u.version,
+        &u.machine,
+        &u.domainname,
+    ] {
         out.extend_from_slice(&field(s));
     }
     t.mm.copy_out(a[0], &out).map(|_| 0)
@@ -126,13 +137,19 @@ pub fn prlimit64(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
         if l.rlim_cur > l.rlim_max {
             return Err(Errno::EINVAL);
         }
-        Some(Rlimit { cur: l.rlim_cur, max: l.rlim_max })
+        Some(Rlimit {
+            cur: l.rlim_cur,
+            max: l.rlim_max,
+        })
     } else {
         None
     };
     if a[3] != 0 {
         let cur = t.rlimits.0[i];
-        let out = libc::rlimit64 { rlim_cur: cur.cur, rlim_max: cur.max };
+        let out = libc::rlimit64 {
+            rlim_cur: cur.cur,
+            rlim_max: cur.max,
+        };
         write_struct(t, a[3], &out)?;
     }
     if let Some(n) = new {
@@ -166,7 +183,12 @@ pub fn rt_sigaction(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let i = (sig - 1) as usize;
     let new = if a[1] != 0 {
         let w: [u64; 4] = read_struct(t, a[1])?;
-        Some(SigAction { handler: w[0], flags: w[1], restorer: w[2], mask: w[3] })
+        Some(SigAction {
+            handler: w[0],
+            flags: w[1],
+            restorer: w[2],
+            mask: w[3],
+        })
     } else {
         None
     };

@@ -26,7 +26,10 @@ fn host_stat(s: &Stat) -> libc::stat {
 
 /// Resolves `path` for the stat family; AT_EMPTY_PATH with "" means the fd itself.
 fn stat_at(t: &mut Task, dirfd: i32, p: u64, flags: i32) -> SysResult<Stat> {
-    let known = libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH | libc::AT_NO_AUTOMOUNT | libc::AT_STATX_SYNC_TYPE;
+    let known = libc::AT_SYMLINK_NOFOLLOW
+        | libc::AT_EMPTY_PATH
+        | libc::AT_NO_AUTOMOUNT
+        | libc::AT_STATX_SYNC_TYPE;
     if flags & !known != 0 {
         return Err(Errno::EINVAL);
     }

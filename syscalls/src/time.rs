@@ -6,7 +6,10 @@ use sentry::kernel::Task;
 use std::time::Duration;
 
 fn host_clock(id: libc::clockid_t) -> SysResult<libc::timespec> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out pointer.
     if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
         return Err(Errno::EINVAL);
@@ -55,7 +58,10 @@ pub fn clock_getres(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let id = a[0] as i32;
     read_clock(t, id as i64)?;
     let coarse = id == libc::CLOCK_REALTIME_COARSE || id == libc::CLOCK_MONOTONIC_COARSE;
-    let res = libc::timespec { tv_sec: 0, tv_nsec: if coarse { 4_000_000 } else { 1 } };
+    let res = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: if coarse { 4_000_000 } else { 1 },
+    };
     if a[1] != 0 {
         write_struct(t, a[1], &res)?;
     }
@@ -65,7 +71,10 @@ pub fn clock_getres(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
 pub fn gettimeofday(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     if a[0] != 0 {
         let ts = host_clock(libc::CLOCK_REALTIME)?;
-        let tv = libc::timeval { tv_sec: ts.tv_sec, tv_usec: ts.tv_nsec / 1000 };
+        let tv = libc::timeval {
+            tv_sec: ts.tv_sec,
+            tv_usec: ts.tv_nsec / 1000,
+        };
         write_struct(t, a[0], &tv)?;
     }
     if a[1] != 0 {

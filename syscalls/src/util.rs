@@ -44,7 +44,8 @@ pub fn read_struct<T: Copy>(t: &mut Task, addr: u64) -> SysResult<T> {
 /// Writes a plain-data struct to guest memory.
 pub fn write_struct<T: Copy>(t: &mut Task, addr: u64, v: &T) -> SysResult<()> {
     // SAFETY: T is a plain-data struct; viewing its bytes is valid.
-    let b = unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) };
+    let b =
+        unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) };
     t.mm.copy_out(addr, b)
 }
 

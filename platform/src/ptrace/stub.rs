@@ -57,7 +57,11 @@ impl PtraceAddressSpace {
         // Drop everything the stub inherited from the Sentry except the stub code page.
         thread.inject(libc::SYS_munmap, [0, code.addr(), 0, 0, 0, 0], "munmap")?;
         let above = code.addr() + PAGE;
-        thread.inject(libc::SYS_munmap, [above, TASK_SIZE - above, 0, 0, 0, 0], "munmap")?;
+        thread.inject(
+            libc::SYS_munmap,
+            [above, TASK_SIZE - above, 0, 0, 0, 0],
+            "munmap",
+        )?;
         Ok(PtraceAddressSpace { thread, memfd })
     }
 
@@ -70,7 +74,14 @@ impl PtraceAddressSpace {
 impl AddressSpace for PtraceAddressSpace {
     fn map(&self, addr: u64, len: u64, file_offset: u64, prot: Prot) -> Result<()> {
         let flags = (libc::MAP_SHARED | libc::MAP_FIXED) as u64;
-        let args = [addr, len, prot.0 as u64, flags, self.memfd.0 as u64, file_offset];
+        let args = [
+            addr,
+            len,
+            prot.0 as u64,
+            flags,
+            self.memfd.0 as u64,
+            file_offset,
+        ];
         let got = self.thread.inject(libc::SYS_mmap, args, "mmap")?;
         if got != addr {
             return Err(Error::Injected {

@@ -39,7 +39,12 @@ impl StubThread {
             return Err(Error::UnexpectedStop { pid, status });
         }
         let opts = libc::PTRACE_O_EXITKILL | libc::PTRACE_O_TRACESYSGOOD;
-        t.ptrace(libc::PTRACE_SETOPTIONS, 0, opts as usize, "PTRACE_SETOPTIONS")?;
+        t.ptrace(
+            libc::PTRACE_SETOPTIONS,
+            0,
+            opts as usize,
+            "PTRACE_SETOPTIONS",
+        )?;
         t.get_regs()?;
         Ok(t)
     }
@@ -125,7 +130,12 @@ impl StubThread {
 
     /// Runs one syscall in the stub (the thread must be in a ptrace stop) and returns its raw
     /// result. The guest's registers are left for the next switch to restore.
-    pub(crate) fn inject(&self, nr: libc::c_long, args: [u64; 6], name: &'static str) -> Result<u64> {
+    pub(crate) fn inject(
+        &self,
+        nr: libc::c_long,
+        args: [u64; 6],
+        name: &'static str,
+    ) -> Result<u64> {
         let mut r = match self.known.get() {
             Some(k) => k,
             None => self.get_regs()?,
@@ -145,11 +155,19 @@ impl StubThread {
         if !(libc::WIFSTOPPED(status) && libc::WSTOPSIG(status) == libc::SIGTRAP) {
             // SAFETY: plain integers; filled in by the kernel.
             let mut si: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            let _ = self.ptrace(libc::PTRACE_GETSIGINFO, 0, &mut si as *mut _ as usize, "GETSIGINFO");
+            let _ = self.ptrace(
+                libc::PTRACE_GETSIGINFO,
+                0,
+                &mut si as *mut _ as usize,
+                "GETSIGINFO",
+            );
             let regs = self.get_regs().ok().map(|r| (r.rip, r.rax));
             // SAFETY: si was filled by the kernel for a fault signal.
             let addr = unsafe { si.si_addr() } as u64;
-            tracing::error!("injected {name}: stop {status:#x} code {} addr {addr:#x} regs {regs:x?}", si.si_code);
+            tracing::error!(
+                "injected {name}: stop {status:#x} code {} addr {addr:#x} regs {regs:x?}",
+                si.si_code
+            );
             self.known.set(None);
             return Err(Error::UnexpectedStop {
                 pid: self.tid,
@@ -185,13 +203,25 @@ impl StubThread {
         let mut c = RseqConfig::default();
         let size = std::mem::size_of::<RseqConfig>();
         if self
-            .ptrace(PTRACE_GET_RSEQ_CONFIGURATION, size, &mut c as *mut _ as usize, "GET_RSEQ")
+            .ptrace(
+                PTRACE_GET_RSEQ_CONFIGURATION,
+                size,
+                &mut c as *mut _ as usize,
+                "GET_RSEQ",
+            )
             .is_err()
             || c.pointer == 0
         {
             return Ok(());
         }
-        let args = [c.pointer, c.size as u64, RSEQ_FLAG_UNREGISTER, c.signature as u64, 0, 0];
+        let args = [
+            c.pointer,
+            c.size as u64,
+            RSEQ_FLAG_UNREGISTER,
+            c.signature as u64,
+            0,
+            0,
+        ];
         self.inject(libc::SYS_rseq, args, "rseq").map(drop)
     }
 

@@ -54,7 +54,10 @@ pub(crate) fn find_program(
     if name.contains(&b'/') {
         return lookup(name)
             .map(|d| (d, name.to_vec()))
-            .map_err(|errno| ExecError::Lookup { path: show(name), errno });
+            .map_err(|errno| ExecError::Lookup {
+                path: show(name),
+                errno,
+            });
     }
     let path = envp
         .iter()
@@ -78,7 +81,10 @@ pub(crate) fn find_program(
 
 /// Opens a resolved file as an executable and parses its ELF headers.
 fn open_exe(d: &Arc<Dentry>, path: &[u8]) -> Result<(Executable, ElfInfo), ExecError> {
-    let load_err = |errno| ExecError::Load { path: show(path), errno };
+    let load_err = |errno| ExecError::Load {
+        path: show(path),
+        errno,
+    };
     if file_type(d.inode.mode()) != libc::S_IFREG {
         return Err(load_err(Errno::EACCES));
     }
@@ -86,8 +92,13 @@ fn open_exe(d: &Arc<Dentry>, path: &[u8]) -> Result<(Executable, ElfInfo), ExecE
     let size = ops.stat().map_err(load_err)?.size as u64;
     let source = ops.map_source().ok_or_else(|| load_err(Errno::EACCES))?;
     let exe = Executable { source, size };
-    let elf_err = |source| ExecError::Elf { path: show(path), source };
-    let hdr = exe.read_exact(0, 64).map_err(|_| elf_err(ElfError::NotElf))?;
+    let elf_err = |source| ExecError::Elf {
+        path: show(path),
+        source,
+    };
+    let hdr = exe
+        .read_exact(0, 64)
+        .map_err(|_| elf_err(ElfError::NotElf))?;
     let mut info = ElfInfo::parse_header(&hdr).map_err(elf_err)?;
     let ph = exe
         .read_exact(info.phoff, info.phdrs_len())
@@ -118,7 +129,10 @@ impl Task {
                 let d = kernel
                     .vfs
                     .resolve(&spec.fs, &spec.fs.root, ip, true)
-                    .map_err(|errno| ExecError::Lookup { path: show(ip), errno })?;
+                    .map_err(|errno| ExecError::Lookup {
+                        path: show(ip),
+                        errno,
+                    })?;
                 let (iexe, iinfo) = open_exe(&d, ip)?;
                 if iinfo.interp.is_some() {
                     return Err(ExecError::Elf {
@@ -132,11 +146,19 @@ impl Task {
         };
 
         let aspace = kernel.platform.new_address_space()?;
-        let mut mm = MemoryManager::new(kernel.memory.clone(), aspace, kernel.platform.max_user_address());
-        let load_err = |errno| ExecError::Load { path: show(&path), errno };
+        let mut mm = MemoryManager::new(
+            kernel.memory.clone(),
+            aspace,
+            kernel.platform.max_user_address(),
+        );
+        let load_err = |errno| ExecError::Load {
+            path: show(&path),
+            errno,
+        };
         let stack_top = page_down(mm.max_addr()) - 16 * PAGE_SIZE;
         let stack_lo = stack_top - loader::STACK_SIZE;
-        mm.map_anon_fixed(stack_lo, loader::STACK_SIZE, Prot(3)).map_err(load_err)?;
+        mm.map_anon_fixed(stack_lo, loader::STACK_SIZE, Prot(3))
+            .map_err(load_err)?;
         mm.set_mmap_base(stack_lo - (128 << 20));
         let loaded = loader::load(&mut mm, &exe, &info, interp.as_ref().map(|(e, i)| (e, i)))
             .map_err(load_err)?;
@@ -147,10 +169,17 @@ impl Task {
             gid: c.gid,
             egid: c.egid,
         };
-        let stack = loader::build_stack(&mut mm, stack_top, &spec.argv, &spec.envp, &path, &loaded, &aux)
-            .map_err(load_err)?;
+        let stack = loader::build_stack(
+            &mut mm, stack_top, &spec.argv, &spec.envp, &path, &loaded, &aux,
+        )
+        .map_err(load_err)?;
         let ctx = kernel.platform.new_context()?;
-        tracing::debug!(entry = loaded.entry, sp = stack.sp, "starting {}", show(&path));
+        tracing::debug!(
+            entry = loaded.entry,
+            sp = stack.sp,
+            "starting {}",
+            show(&path)
+        );
         Ok(Task {
             kernel,
             tid: 1,

@@ -21,7 +21,10 @@ impl Default for Rlimits {
             max: RLIM_INFINITY,
         };
         let mut l = [inf; RLIM_NLIMITS];
-        l[libc::RLIMIT_CORE as usize] = Rlimit { cur: 0, max: RLIM_INFINITY };
+        l[libc::RLIMIT_CORE as usize] = Rlimit {
+            cur: 0,
+            max: RLIM_INFINITY,
+        };
         l[libc::RLIMIT_STACK as usize] = Rlimit {
             cur: 8 << 20,
             max: RLIM_INFINITY,

@@ -132,7 +132,10 @@ impl Task {
                 "signal {sig} has a guest handler, but handler delivery is not implemented yet"
             );
         }
-        tracing::info!(tid = self.tid, "guest killed by signal {sig} (code {code}, addr {addr:#x})");
+        tracing::info!(
+            tid = self.tid,
+            "guest killed by signal {sig} (code {code}, addr {addr:#x})"
+        );
         self.exit = Some(ExitStatus::Signaled(sig));
     }
 

@@ -182,7 +182,10 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        assert_eq!(ElfInfo::parse_header(b"nope").unwrap_err(), ElfError::NotElf);
+        assert_eq!(
+            ElfInfo::parse_header(b"nope").unwrap_err(),
+            ElfError::NotElf
+        );
         let mut h = [0u8; 64];
         h[..4].copy_from_slice(b"\x7fELF");
         assert_eq!(ElfInfo::parse_header(&h).unwrap_err(), ElfError::WrongArch);
@@ -190,15 +193,24 @@ mod tests {
         h[5] = 1;
         h[18] = 62;
         h[16] = 1;
-        assert_eq!(ElfInfo::parse_header(&h).unwrap_err(), ElfError::WrongType(1));
+        assert_eq!(
+            ElfInfo::parse_header(&h).unwrap_err(),
+            ElfError::WrongType(1)
+        );
         h[16] = 2;
         assert_eq!(ElfInfo::parse_header(&h).unwrap_err(), ElfError::BadPhdrs);
         h[54] = 56;
         h[56] = 1;
         let mut info = ElfInfo::parse_header(&h).unwrap();
         // Truncated program headers.
-        assert_eq!(info.parse_phdrs(&[0u8; 10], |_, _| None).unwrap_err(), ElfError::BadPhdrs);
+        assert_eq!(
+            info.parse_phdrs(&[0u8; 10], |_, _| None).unwrap_err(),
+            ElfError::BadPhdrs
+        );
         // A header table with no PT_LOAD.
-        assert_eq!(info.parse_phdrs(&[0u8; 56], |_, _| None).unwrap_err(), ElfError::NoLoads);
+        assert_eq!(
+            info.parse_phdrs(&[0u8; 56], |_, _| None).unwrap_err(),
+            ElfError::NoLoads
+        );
     }
 }

@@ -53,7 +53,12 @@ pub struct Loaded {
 }
 
 /// Maps the PT_LOAD segments of `exe` at `bias`; returns the end of the highest segment.
-fn map_segments(mm: &mut MemoryManager, exe: &Executable, info: &ElfInfo, bias: u64) -> SysResult<u64> {
+fn map_segments(
+    mm: &mut MemoryManager,
+    exe: &Executable,
+    info: &ElfInfo,
+    bias: u64,
+) -> SysResult<u64> {
     let mut top = 0;
     for seg in &info.loads {
         let vaddr = seg.vaddr.checked_add(bias).ok_or(Errno::ENOEXEC)?;
@@ -68,7 +73,9 @@ fn map_segments(mm: &mut MemoryManager, exe: &Executable, info: &ElfInfo, bias: 
         let prot = seg.prot;
         // File-backed part, up to the page holding the last file byte; bytes past filesz in
         // that page read as zero (the start of .bss).
-        let file_map_end = page_up(vaddr + seg.filesz).ok_or(Errno::ENOEXEC)?.min(map_end);
+        let file_map_end = page_up(vaddr + seg.filesz)
+            .ok_or(Errno::ENOEXEC)?
+            .min(map_end);
         if seg.filesz > 0 {
             let vma = Vma {
                 end: file_map_end,

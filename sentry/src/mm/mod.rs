@@ -143,7 +143,9 @@ impl MemoryManager {
     /// Joins neighbouring VMAs in and around `[start, end)` that differ only in where they
     /// start, as Linux does, so that later calls see one mapping.
     pub(crate) fn merge_range(&mut self, start: u64, end: u64) {
-        let first = self.vma_at(start.saturating_sub(1)).map_or(start, |(s, _)| s);
+        let first = self
+            .vma_at(start.saturating_sub(1))
+            .map_or(start, |(s, _)| s);
         let keys: Vec<u64> = self.vmas.range(first..=end).map(|(&k, _)| k).collect();
         let mut cur = match keys.first() {
             Some(&k) => k,
@@ -188,7 +190,11 @@ impl MemoryManager {
 
     /// Releases the backing pages of `[start, end)` and unmaps them from the guest.
     fn drop_pages(&mut self, start: u64, end: u64) -> SysResult<()> {
-        let gone: Vec<(u64, u64)> = self.pages.range(start..end).map(|(&a, &o)| (a, o)).collect();
+        let gone: Vec<(u64, u64)> = self
+            .pages
+            .range(start..end)
+            .map(|(&a, &o)| (a, o))
+            .collect();
         if gone.is_empty() {
             return Ok(());
         }

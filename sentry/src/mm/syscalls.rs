@@ -36,7 +36,7 @@ impl MemoryManager {
         }
         let len = page_up(req.len).ok_or(Errno::ENOMEM)?;
         let fixed = flags & (libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) != 0;
-        if fixed && req.addr % PAGE_SIZE != 0 {
+        if fixed && !req.addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         let backing = match &req.file {
@@ -97,7 +97,7 @@ impl MemoryManager {
     }
 
     pub fn munmap(&mut self, addr: u64, len: u64) -> SysResult<()> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(Errno::EINVAL);
         }
         let end = addr
@@ -122,7 +122,7 @@ impl MemoryManager {
     }
 
     pub fn mprotect(&mut self, addr: u64, len: u64, prot: Prot) -> SysResult<()> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         // PROT_GROWSDOWN/GROWSUP are accepted and ignored (stacks do not grow yet).
@@ -194,7 +194,7 @@ impl MemoryManager {
         new_addr: u64,
     ) -> SysResult<u64> {
         let known = libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED | libc::MREMAP_DONTUNMAP;
-        if old % PAGE_SIZE != 0 || flags & !known != 0 || new_len == 0 {
+        if !old.is_multiple_of(PAGE_SIZE) || flags & !known != 0 || new_len == 0 {
             return Err(Errno::EINVAL);
         }
         let may_move = flags & libc::MREMAP_MAYMOVE != 0;
@@ -230,7 +230,7 @@ impl MemoryManager {
             return Err(Errno::ENOMEM);
         }
         let dest = if fixed {
-            if new_addr % PAGE_SIZE != 0 {
+            if !new_addr.is_multiple_of(PAGE_SIZE) {
                 return Err(Errno::EINVAL);
             }
             let dend = new_addr.checked_add(new_len).ok_or(Errno::EINVAL)?;
@@ -255,9 +255,7 @@ impl MemoryManager {
         for (a, _) in &moved {
             self.pages.remove(a);
         }
-        self.aspace
-            .unmap(old, keep)
-            .map_err(|e| self.host_err(e))?;
+        self.aspace.unmap(old, keep).map_err(|e| self.host_err(e))?;
         // Pages beyond `keep` in the old range are released by the unmap below.
         self.unmap_range(old, old_end)?;
         self.vmas.insert(dest, nv);
@@ -273,7 +271,7 @@ impl MemoryManager {
     }
 
     pub fn madvise(&mut self, addr: u64, len: u64, advice: i32) -> SysResult<()> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(Errno::EINVAL);
         }
         let end = addr
@@ -311,7 +309,9 @@ impl MemoryManager {
 
     /// Maps fresh anonymous memory at a fixed place (loader use: stacks, bss).
     pub fn map_anon_fixed(&mut self, addr: u64, len: u64, prot: Prot) -> SysResult<()> {
-        let end = addr.checked_add(page_up(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
+        let end = addr
+            .checked_add(page_up(len).ok_or(Errno::ENOMEM)?)
+            .ok_or(Errno::ENOMEM)?;
         if addr < MIN_ADDR || end > self.max_addr {
             return Err(Errno::ENOMEM);
         }

@@ -52,8 +52,16 @@ impl Vma {
         match (&self.backing, &next.backing) {
             (Backing::Anon, Backing::Anon) => true,
             (
-                Backing::File { source: s1, offset: o1, limit: l1 },
-                Backing::File { source: s2, offset: o2, limit: l2 },
+                Backing::File {
+                    source: s1,
+                    offset: o1,
+                    limit: l1,
+                },
+                Backing::File {
+                    source: s2,
+                    offset: o2,
+                    limit: l2,
+                },
             ) => Arc::ptr_eq(s1, s2) && l1 == l2 && o1 + (next_start - start) == *o2,
             _ => false,
         }

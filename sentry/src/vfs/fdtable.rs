@@ -53,7 +53,13 @@ impl FdTable {
     }
 
     /// Puts `file` at exactly `fd`, replacing what was there.
-    pub fn insert_at(&mut self, fd: i32, file: Arc<OpenFile>, cloexec: bool, limit: usize) -> SysResult<()> {
+    pub fn insert_at(
+        &mut self,
+        fd: i32,
+        file: Arc<OpenFile>,
+        cloexec: bool,
+        limit: usize,
+    ) -> SysResult<()> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
         if i >= limit.min(MAX_FDS) {
             return Err(Errno::EBADF);
@@ -67,7 +73,11 @@ impl FdTable {
 
     pub fn remove(&mut self, fd: i32) -> SysResult<Arc<OpenFile>> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
-        let slot = self.slots.get_mut(i).and_then(|s| s.take()).ok_or(Errno::EBADF)?;
+        let slot = self
+            .slots
+            .get_mut(i)
+            .and_then(|s| s.take())
+            .ok_or(Errno::EBADF)?;
         Ok(slot.file)
     }
 

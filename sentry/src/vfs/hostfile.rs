@@ -1,7 +1,7 @@
 //! Files backed by a host fd the Sentry holds: files donated by the Gofer, and the guest's
 //! stdin/stdout/stderr. I/O goes straight between the host fd and guest memory.
 
-use super::{Stat, FileOps};
+use super::{FileOps, Stat};
 use crate::errno::{Errno, SysResult};
 use crate::mm::{IoBuf, MapSource, MemoryManager};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -153,7 +153,12 @@ impl MapSource for HostFile {
     fn read_at(&self, offset: u64, dst: &mut [u8]) -> SysResult<usize> {
         // SAFETY: dst is writable for its length.
         retry(|| unsafe {
-            libc::pread(self.fd.as_raw_fd(), dst.as_mut_ptr().cast(), dst.len(), offset as i64)
+            libc::pread(
+                self.fd.as_raw_fd(),
+                dst.as_mut_ptr().cast(),
+                dst.len(),
+                offset as i64,
+            )
         })
     }
 }

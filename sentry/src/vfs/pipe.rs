@@ -113,7 +113,11 @@ impl FileOps for PipeEnd {
         let mut s = self.pipe.lock();
         while done < data.len() {
             if s.readers == 0 {
-                return if done > 0 { Ok(done) } else { Err(Errno::EPIPE) };
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EPIPE)
+                };
             }
             let room = CAPACITY - s.buf.len();
             let left = data.len() - done;
@@ -126,7 +130,11 @@ impl FileOps for PipeEnd {
                 continue;
             }
             if flags & libc::O_NONBLOCK != 0 {
-                return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
+                return if done > 0 {
+                    Ok(done)
+                } else {
+                    Err(Errno::EAGAIN)
+                };
             }
             s = self.pipe.wait(s);
         }

@@ -26,7 +26,11 @@ impl Tmpfs {
             dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed),
             next_ino: AtomicU64::new(1),
         });
-        TmpInode::new(&fs, libc::S_IFDIR | (mode & 0o7777), Data::Dir(BTreeMap::new()))
+        TmpInode::new(
+            &fs,
+            libc::S_IFDIR | (mode & 0o7777),
+            Data::Dir(BTreeMap::new()),
+        )
     }
 }
 
@@ -55,7 +59,11 @@ pub struct TmpInode {
 impl TmpInode {
     fn new(fs: &Arc<Tmpfs>, mode: u32, data: Data) -> Arc<TmpInode> {
         let t = now();
-        let nlink = if file_type(mode) == libc::S_IFDIR { 2 } else { 1 };
+        let nlink = if file_type(mode) == libc::S_IFDIR {
+            2
+        } else {
+            1
+        };
         Arc::new(TmpInode {
             fs: fs.clone(),
             ino: fs.next_ino.fetch_add(1, Ordering::Relaxed),
@@ -180,14 +188,22 @@ impl Inode for TmpInode {
         flags: i32,
         mode: u32,
     ) -> SysResult<(Arc<dyn Inode>, Arc<dyn FileOps>)> {
-        let child = self.new_child(name, libc::S_IFREG | (mode & 0o7777), Data::File(Vec::new()))?;
+        let child = self.new_child(
+            name,
+            libc::S_IFREG | (mode & 0o7777),
+            Data::File(Vec::new()),
+        )?;
         let ops = child.clone().open(flags)?;
         Ok((child, ops))
     }
 
     fn mkdir(&self, name: &[u8], mode: u32) -> SysResult<()> {
-        self.new_child(name, libc::S_IFDIR | (mode & 0o7777), Data::Dir(BTreeMap::new()))
-            .map(drop)
+        self.new_child(
+            name,
+            libc::S_IFDIR | (mode & 0o7777),
+            Data::Dir(BTreeMap::new()),
+        )
+        .map(drop)
     }
 
     fn symlink(&self, name: &[u8], target: &[u8]) -> SysResult<()> {
@@ -305,7 +321,8 @@ fn contains(d: &TmpInode, ino: u64) -> bool {
         _ => return false,
     };
     kids.iter().any(|k| {
-        k.ino() == ino || as_tmp(k.as_ref()).is_some_and(|t| t.kind == libc::S_IFDIR && contains(t, ino))
+        k.ino() == ino
+            || as_tmp(k.as_ref()).is_some_and(|t| t.kind == libc::S_IFDIR && contains(t, ino))
     })
 }
 

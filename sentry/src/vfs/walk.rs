@@ -86,7 +86,10 @@ impl Vfs {
             start.clone()
         };
         let must_be_dir = path.ends_with(b"/");
-        let comps: Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+        let comps: Vec<&[u8]> = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
         for (i, c) in comps.iter().enumerate() {
             let last = i + 1 == comps.len();
             if !cur.is_dir() {
