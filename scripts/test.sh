@@ -11,4 +11,9 @@ cargo build --workspace --release -q
 echo "== conformance (native and under runsc, with the ratchet in conformance/expected-pass)"
 target/release/conformance --tally
 echo "== unit and end-to-end tests"
-cargo test --workspace -q 2>&1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace -q 2>&1 | tee "$log"
+# One closing line for the whole run: cargo prints a result line per test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f; exit (f > 0) }' "$log"
