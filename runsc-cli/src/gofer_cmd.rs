@@ -19,6 +19,7 @@ pub fn run(g: &GoferArgs) -> anyhow::Result<i32> {
     .context("opening the served root")?;
     // SAFETY: open just returned this fd; we own it.
     let root = unsafe { OwnedFd::from_raw_fd(root) };
+    crate::seccomp::install_gofer_filter()?;
     gofer::serve(
         sock,
         gofer::ServerConfig {

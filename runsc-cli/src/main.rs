@@ -7,6 +7,7 @@ mod gofer_cmd;
 mod help;
 mod logging;
 mod sandbox;
+mod seccomp;
 
 use clap::Parser;
 use cli::{Cli, Command};
