@@ -114,7 +114,38 @@ pub fn confine_sentry() -> anyhow::Result<()> {
             "no_new_privs",
         )?;
     }
-    Ok(())
+    drop_capabilities()
+}
+
+/// Drops every capability, bounding set included: the Sentry traces only its own children and
+/// uses only fds it already holds, which needs none. Capabilities are per thread, so this must
+/// run before the task threads start.
+fn drop_capabilities() -> anyhow::Result<()> {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+    for cap in 0..64 {
+        // SAFETY: PR_CAPBSET_DROP only changes this process; unknown caps fail with EINVAL.
+        unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) };
+    }
+    let mut h = Header {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let d = [Data::default(); 2];
+    // SAFETY: h and d are the header and two data words capset(2) expects for version 3.
+    let r = unsafe { libc::syscall(libc::SYS_capset, &mut h as *mut Header, d.as_ptr()) };
+    check(r as libc::c_int, "dropping capabilities")
 }
 
 /// Confines the Gofer to the directory it serves.

@@ -45,7 +45,10 @@ const GOFER: &[i64] = &[
 
 /// Installs the Gofer's filter; any other syscall kills the Gofer.
 pub fn install_gofer_filter() -> anyhow::Result<()> {
-    let rules = GOFER.iter().map(|&nr| (nr, vec![])).collect::<BTreeMap<_, _>>();
+    let rules = GOFER
+        .iter()
+        .map(|&nr| (nr, vec![]))
+        .collect::<BTreeMap<_, _>>();
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::KillProcess,
@@ -53,6 +56,8 @@ pub fn install_gofer_filter() -> anyhow::Result<()> {
         TargetArch::x86_64,
     )
     .context("building the Gofer's seccomp filter")?;
-    let prog: BpfProgram = filter.try_into().context("compiling the Gofer's seccomp filter")?;
+    let prog: BpfProgram = filter
+        .try_into()
+        .context("compiling the Gofer's seccomp filter")?;
     apply_filter(&prog).context("installing the Gofer's seccomp filter")
 }
