@@ -13,7 +13,6 @@ pub struct FsContext {
     pub umask: u32,
 }
 
-/// Where a walk starts for a relative path.
 fn is_symlink(d: &Dentry) -> bool {
     file_type(d.inode.mode()) == libc::S_IFLNK
 }
