@@ -114,6 +114,7 @@ pub fn run(cli: &Cli, b: &BootArgs) -> anyhow::Result<i32> {
         ncpus,
         total_ram: host_total_ram(),
     });
+    crate::seccomp::install_sentry_filter()?;
     let root = vfs.root();
     let cwd = vfs
         .resolve(
