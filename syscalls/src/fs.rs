@@ -408,3 +408,19 @@ pub fn umask(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     t.fs.umask = a[0] as u32 & 0o777;
     Ok(old as u64)
 }
+
+pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let p = path(t, a[0])?;
+    if (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let d = t.kernel.vfs.resolve(&t.fs, &t.fs.cwd, &p, true)?;
+    match file_type(d.inode.mode()) {
+        libc::S_IFDIR => return Err(Errno::EISDIR),
+        libc::S_IFREG => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    d.writable()?;
+    let ops = d.inode.clone().open(libc::O_WRONLY)?;
+    ops.truncate(a[1]).map(|_| 0)
+}

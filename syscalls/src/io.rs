@@ -234,3 +234,66 @@ pub fn pipe2(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
 pub fn pipe(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     pipe2(t, &[a[0], 0, 0, 0, 0, 0])
 }
+
+pub fn fsync(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let f = t.fds.get(fd(a[0]))?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    f.ops.fsync().map(|_| 0)
+}
+
+pub fn ftruncate(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let f = t.fds.get(fd(a[0]))?;
+    if (a[1] as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    if !f.writable() {
+        return Err(Errno::EINVAL);
+    }
+    f.ops.truncate(a[1]).map(|_| 0)
+}
+
+pub fn eventfd2(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let flags = a[1] as i32;
+    let known = libc::EFD_CLOEXEC | libc::EFD_NONBLOCK | libc::EFD_SEMAPHORE;
+    if flags & !known != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let ops = sentry::vfs::new_eventfd(a[0] as u32 as u64, flags & libc::EFD_SEMAPHORE != 0);
+    let f = OpenFile::new(ops, None, libc::O_RDWR | (flags & libc::O_NONBLOCK));
+    let lim = t.fd_limit();
+    t.fds
+        .insert(f, flags & libc::EFD_CLOEXEC != 0, lim)
+        .map(|n| n as u64)
+}
+
+pub fn eventfd(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    eventfd2(t, &[a[0], 0, 0, 0, 0, 0])
+}
+
+pub fn memfd_create(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let flags = a[1] as u32;
+    let known = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    if flags & !known != 0 {
+        if flags & libc::MFD_HUGETLB != 0 {
+            tracing::info!("memfd_create: MFD_HUGETLB is not implemented");
+        }
+        return Err(Errno::EINVAL);
+    }
+    // The name is for /proc only; it must still be a valid string of at most 249 bytes.
+    let name = t.mm.read_cstring(a[0], 4096)?;
+    if name.len() > 249 {
+        return Err(Errno::EINVAL);
+    }
+    let inode = sentry::vfs::TmpInode::new_anonymous_file();
+    let ops = sentry::vfs::Inode::open(inode, libc::O_RDWR)?;
+    let f = OpenFile::new(ops, None, libc::O_RDWR | 0o100000);
+    let lim = t.fd_limit();
+    t.fds
+        .insert(f, flags & libc::MFD_CLOEXEC != 0, lim)
+        .map(|n| n as u64)
+}

@@ -59,3 +59,53 @@ pub fn sched_yield(_t: &mut Task, _a: &[u64; 6]) -> SysResult<u64> {
     std::thread::yield_now();
     Ok(0)
 }
+
+fn check_pid(t: &Task, pid: i32) -> SysResult<()> {
+    match pid {
+        p if p < 0 => Err(Errno::EINVAL),
+        0 => Ok(()),
+        p if p == t.tid => Ok(()),
+        _ => Err(Errno::ESRCH),
+    }
+}
+
+pub fn sched_getscheduler(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    check_pid(t, a[0] as i32)?;
+    Ok(libc::SCHED_OTHER as u64)
+}
+
+pub fn sched_getparam(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    check_pid(t, a[0] as i32)?;
+    if a[1] == 0 {
+        return Err(Errno::EINVAL);
+    }
+    t.mm.copy_out(a[1], &0i32.to_ne_bytes()).map(|_| 0)
+}
+
+fn priority_range(policy: i32) -> SysResult<(u64, u64)> {
+    match policy {
+        libc::SCHED_OTHER | libc::SCHED_BATCH | libc::SCHED_IDLE => Ok((0, 0)),
+        libc::SCHED_FIFO | libc::SCHED_RR => Ok((1, 99)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn sched_get_priority_max(_t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    priority_range(a[0] as i32).map(|r| r.1)
+}
+
+pub fn sched_get_priority_min(_t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    priority_range(a[0] as i32).map(|r| r.0)
+}
+
+pub fn getcpu(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    // SAFETY: sched_getcpu has no preconditions.
+    let cpu = unsafe { libc::sched_getcpu() }.max(0) as u32 % t.kernel.ncpus.max(1) as u32;
+    if a[0] != 0 {
+        t.mm.copy_out(a[0], &cpu.to_ne_bytes())?;
+    }
+    if a[1] != 0 {
+        t.mm.copy_out(a[1], &0u32.to_ne_bytes())?;
+    }
+    Ok(0)
+}

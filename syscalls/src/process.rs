@@ -263,3 +263,168 @@ pub fn tkill(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let tgid = t.tgid as u64;
     tgkill(t, &[tgid, a[0], a[1], 0, 0, 0])
 }
+
+pub fn set_robust_list(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    // struct robust_list_head is three words.
+    if a[1] != 24 {
+        return Err(Errno::EINVAL);
+    }
+    t.robust_list = a[0];
+    Ok(0)
+}
+
+pub fn getresuid(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let c = t.creds;
+    for (addr, v) in [(a[0], c.uid), (a[1], c.euid), (a[2], c.suid)] {
+        write_struct(t, addr, &v)?;
+    }
+    Ok(0)
+}
+
+pub fn getresgid(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let c = t.creds;
+    for (addr, v) in [(a[0], c.gid), (a[1], c.egid), (a[2], c.sgid)] {
+        write_struct(t, addr, &v)?;
+    }
+    Ok(0)
+}
+
+pub fn getgroups(_t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    // No supplementary groups.
+    if (a[0] as i32) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(0)
+}
+
+/// Every process is its own session and group leader so far, with ids equal to its pid.
+pub fn getpgid(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    check_self(t, a[0] as i32)?;
+    Ok(t.tgid as u64)
+}
+
+pub fn getpgrp(t: &mut Task, _a: &[u64; 6]) -> SysResult<u64> {
+    Ok(t.tgid as u64)
+}
+
+pub fn getsid(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    check_self(t, a[0] as i32)?;
+    Ok(t.tgid as u64)
+}
+
+pub fn setsid(_t: &mut Task, _a: &[u64; 6]) -> SysResult<u64> {
+    // A process group leader cannot start a new session.
+    Err(Errno::EPERM)
+}
+
+pub fn setpgid(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let (pid, pgid) = (a[0] as i32, a[1] as i32);
+    if pgid < 0 {
+        return Err(Errno::EINVAL);
+    }
+    check_self(t, pid)?;
+    // A session leader cannot change its group; joining its own group is a no-op.
+    if pgid == 0 || pgid == t.tgid {
+        Ok(0)
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+const PR_SET_PDEATHSIG: i32 = 1;
+const PR_GET_PDEATHSIG: i32 = 2;
+const PR_GET_DUMPABLE: i32 = 3;
+const PR_SET_DUMPABLE: i32 = 4;
+const PR_SET_NAME: i32 = 15;
+const PR_GET_NAME: i32 = 16;
+const PR_SET_NO_NEW_PRIVS: i32 = 38;
+const PR_GET_NO_NEW_PRIVS: i32 = 39;
+
+pub fn prctl(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    match a[0] as i32 {
+        PR_SET_PDEATHSIG => {
+            let sig = a[1] as i32;
+            if !(0..=64).contains(&sig) {
+                return Err(Errno::EINVAL);
+            }
+            t.pdeath_signal = sig;
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            let s = t.pdeath_signal;
+            write_struct(t, a[1], &s).map(|_| 0)
+        }
+        PR_GET_DUMPABLE => Ok(t.dumpable as u64),
+        PR_SET_DUMPABLE => match a[1] {
+            0 | 1 => {
+                t.dumpable = a[1] == 1;
+                Ok(0)
+            }
+            _ => Err(Errno::EINVAL),
+        },
+        PR_SET_NAME => {
+            let mut name = [0u8; 16];
+            // The name is at most 16 bytes with its NUL; read what is mapped of them.
+            t.mm.copy_in(a[1], &mut name[..1])?;
+            for (i, b) in name.iter_mut().enumerate().skip(1) {
+                let mut one = [0u8; 1];
+                if t.mm.copy_in(a[1] + i as u64, &mut one).is_err() {
+                    break;
+                }
+                *b = one[0];
+            }
+            let n = name.iter().position(|&b| b == 0).unwrap_or(15).min(15);
+            t.comm = name[..n].to_vec();
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let mut out = [0u8; 16];
+            out[..t.comm.len().min(15)].copy_from_slice(&t.comm[..t.comm.len().min(15)]);
+            t.mm.copy_out(a[1], &out).map(|_| 0)
+        }
+        PR_SET_NO_NEW_PRIVS => {
+            if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+                return Err(Errno::EINVAL);
+            }
+            t.no_new_privs = true;
+            Ok(0)
+        }
+        PR_GET_NO_NEW_PRIVS => Ok(t.no_new_privs as u64),
+        op => {
+            tracing::info!("prctl option {op} is not implemented");
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+pub fn getrusage(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    // SAFETY: plain integers; all-zero is valid.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    match a[0] as i32 {
+        libc::RUSAGE_SELF | libc::RUSAGE_THREAD => {
+            let ns = t.mm.address_space().cpu_time_ns();
+            ru.ru_utime.tv_sec = (ns / 1_000_000_000) as i64;
+            ru.ru_utime.tv_usec = ((ns % 1_000_000_000) / 1000) as i64;
+            ru.ru_maxrss = (t.mm.resident_pages() * 4) as i64;
+        }
+        libc::RUSAGE_CHILDREN => {}
+        _ => return Err(Errno::EINVAL),
+    }
+    write_struct(t, a[1], &ru).map(|_| 0)
+}
+
+pub fn times(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    // Clock ticks are 1/100 s (AT_CLKTCK).
+    let ticks = (t.mm.address_space().cpu_time_ns() / 10_000_000) as i64;
+    if a[0] != 0 {
+        let tms = libc::tms {
+            tms_utime: ticks,
+            tms_stime: 0,
+            tms_cutime: 0,
+            tms_cstime: 0,
+        };
+        write_struct(t, a[0], &tms)?;
+    }
+    let up = t.kernel.boot.elapsed();
+    Ok((up.as_millis() / 10) as u64)
+}

@@ -108,6 +108,12 @@ fn open_exe(d: &Arc<Dentry>, path: &[u8]) -> Result<(Executable, ElfInfo), ExecE
     Ok((exe, info))
 }
 
+/// The task name execve gives: the last path component, cut to 15 bytes.
+fn comm_of(path: &[u8]) -> Vec<u8> {
+    let base = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    base[..base.len().min(15)].to_vec()
+}
+
 /// What the first process of a sandbox starts as.
 pub struct InitSpec {
     pub argv: Vec<Vec<u8>>,
@@ -194,6 +200,11 @@ impl Task {
             signals: SignalState::default(),
             rlimits: Rlimits::default(),
             clear_child_tid: 0,
+            robust_list: 0,
+            comm: comm_of(&path),
+            pdeath_signal: 0,
+            dumpable: true,
+            no_new_privs: false,
             exit: None,
         })
     }

@@ -50,6 +50,14 @@ pub struct Task {
     pub signals: SignalState,
     pub rlimits: Rlimits,
     pub clear_child_tid: u64,
+    /// The robust futex list head registered with set_robust_list(2).
+    pub robust_list: u64,
+    /// The thread's name (prctl PR_SET_NAME), at most 15 bytes.
+    pub comm: Vec<u8>,
+    /// prctl(PR_SET_PDEATHSIG) and PR_SET_DUMPABLE values.
+    pub pdeath_signal: i32,
+    pub dumpable: bool,
+    pub no_new_privs: bool,
     /// Set when the task's process has ended; the run loop stops.
     pub exit: Option<ExitStatus>,
 }

@@ -29,6 +29,14 @@ pub trait FileOps: Send + Sync {
     fn readdir(&self) -> SysResult<Vec<DirEntry>> {
         Err(Errno::ENOTDIR)
     }
+    /// fsync(2)/fdatasync(2).
+    fn fsync(&self) -> SysResult<()> {
+        Ok(())
+    }
+    /// Sets the size of a regular file.
+    fn truncate(&self, _len: u64) -> SysResult<()> {
+        Err(Errno::EINVAL)
+    }
     /// A seek the file answers itself (devices whose position is always 0); `None` for the
     /// usual offset arithmetic.
     fn fixed_seek(&self) -> Option<u64> {

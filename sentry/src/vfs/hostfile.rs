@@ -78,6 +78,27 @@ impl FileOps for HostFile {
         self.stream
     }
 
+    fn fsync(&self) -> SysResult<()> {
+        // SAFETY: fsync on our own fd.
+        if unsafe { libc::fsync(self.fd.as_raw_fd()) } < 0 {
+            let e = Errno::last();
+            // Terminals and pipes cannot be synced; Linux says EINVAL.
+            return Err(if e == Errno::EROFS { Errno::EINVAL } else { e });
+        }
+        Ok(())
+    }
+
+    fn truncate(&self, len: u64) -> SysResult<()> {
+        if self.stream {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: ftruncate on our own fd.
+        if unsafe { libc::ftruncate(self.fd.as_raw_fd(), len as i64) } < 0 {
+            return Err(Errno::last());
+        }
+        Ok(())
+    }
+
     fn stat(&self) -> SysResult<Stat> {
         // SAFETY: plain integers, filled in by fstat.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };

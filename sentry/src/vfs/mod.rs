@@ -3,6 +3,7 @@
 
 mod devfs;
 mod dirent;
+mod eventfd;
 mod fdtable;
 mod file;
 mod goferfs;
@@ -15,6 +16,7 @@ mod walk;
 
 pub use devfs::new_devfs;
 pub use dirent::serialize_dirents;
+pub use eventfd::new_eventfd;
 pub use fdtable::{FdTable, MAX_FDS};
 pub use file::{FileOps, OpenFile};
 pub use goferfs::GoferFs;
@@ -22,7 +24,7 @@ pub use hostfile::HostFile;
 pub use inode::{DirEntry, Inode, Stat};
 pub use mount::{Dentry, Mount, Vfs};
 pub use pipe::new_pipe;
-pub use tmpfs::Tmpfs;
+pub use tmpfs::{TmpInode, Tmpfs};
 pub use walk::FsContext;
 
 /// Longest path a syscall accepts, NUL excluded.

@@ -145,6 +145,10 @@ impl FileOps for PipeEnd {
         true
     }
 
+    fn fsync(&self) -> SysResult<()> {
+        Err(Errno::EINVAL)
+    }
+
     fn readiness(&self, events: i16) -> i16 {
         let s = self.pipe.lock();
         let mut r = 0;

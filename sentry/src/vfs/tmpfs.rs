@@ -83,6 +83,17 @@ impl TmpInode {
         self.meta.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// A regular file linked into no directory (memfd_create).
+    pub fn new_anonymous_file() -> Arc<TmpInode> {
+        let fs = Arc::new(Tmpfs {
+            dev: NEXT_DEV.fetch_add(1, Ordering::Relaxed),
+            next_ino: AtomicU64::new(1),
+        });
+        let f = TmpInode::new(&fs, libc::S_IFREG | 0o777, Data::File(Vec::new()));
+        f.lock().nlink = 0;
+        f
+    }
+
     /// Adds a child made elsewhere (devfs puts its device nodes in a tmpfs directory).
     pub fn insert(&self, name: &[u8], child: Arc<dyn Inode>) -> SysResult<()> {
         let mut m = self.lock();
@@ -366,6 +377,20 @@ impl FileOps for TmpFile {
 
     fn stat(&self) -> SysResult<Stat> {
         self.inode.stat()
+    }
+
+    fn truncate(&self, len: u64) -> SysResult<()> {
+        if len > MAX_FILE {
+            return Err(Errno::EFBIG);
+        }
+        let mut m = self.inode.lock();
+        let Data::File(v) = &mut m.data else {
+            return Err(Errno::EINVAL);
+        };
+        v.resize(len as usize, 0);
+        m.mtime = now();
+        m.ctime = m.mtime;
+        Ok(())
     }
 
     fn map_source(&self) -> Option<Arc<dyn MapSource>> {
