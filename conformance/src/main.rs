@@ -30,9 +30,13 @@ struct Args {
     /// Only programs whose name contains this.
     #[arg(long)]
     filter: Option<String>,
-    /// Seconds each run may take.
+    /// Seconds each native run may take.
     #[arg(long, default_value_t = 60)]
     timeout: u32,
+    /// Seconds each sandboxed run may take (a guest blocked forever on a missing feature is
+    /// a failure, not a hang of the suite).
+    #[arg(long, default_value_t = 20)]
+    sandbox_timeout: u32,
 }
 
 struct Outcome {
@@ -151,6 +155,7 @@ fn main() -> Result<()> {
     let mut rows = Vec::new();
     let mut tally: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let timeout = args.timeout.to_string();
+    let sandbox_timeout = args.sandbox_timeout.to_string();
     for src in &sources {
         let name = src
             .file_stem()
@@ -162,7 +167,9 @@ fn main() -> Result<()> {
             compile(src, &bin, is_static)?;
             let (native, _) = run(Command::new("timeout").arg(&timeout).arg(&bin), &workdir)?;
             let mut cmd = Command::new("timeout");
-            cmd.arg(&timeout).arg(&runtime[0]);
+            cmd.args(["-s", "KILL"])
+                .arg(&sandbox_timeout)
+                .arg(&runtime[0]);
             if args.tally {
                 cmd.arg("--strace");
             }

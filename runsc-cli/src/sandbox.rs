@@ -46,10 +46,14 @@ pub fn spawn_self(cli: &Cli, args: &[String], fd: &OwnedFd) -> anyhow::Result<Ch
     let raw = fd.as_raw_fd();
     let mut cmd = Command::new(exe);
     cmd.args(global_args(cli)).args(args);
-    // SAFETY: the closure runs in the forked child before exec and only calls dup2/fcntl,
-    // which are async-signal-safe.
+    // SAFETY: the closure runs in the forked child before exec and only calls prctl, dup2 and
+    // fcntl, which are async-signal-safe.
     unsafe {
         cmd.pre_exec(move || {
+            // The sandbox must not outlive the runsc that started it.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             if raw == CHILD_FD {
                 let fl = libc::fcntl(raw, libc::F_GETFD);
                 if fl < 0 || libc::fcntl(raw, libc::F_SETFD, fl & !libc::FD_CLOEXEC) < 0 {
