@@ -76,3 +76,29 @@ fn sentry_and_gofer_run_confined() {
     assert_eq!(gofer_seccomp.as_deref(), Some("2"), "Gofer seccomp mode");
     assert_eq!(gofer_nnp.as_deref(), Some("1"));
 }
+
+#[test]
+fn killing_runsc_ends_the_sandbox() {
+    let marker = format!("ORPHAN_TEST={}", std::process::id());
+    let mut child = Command::new(runsc())
+        .args(["do", "-e", &marker, "/bin/busybox", "sleep", "30"])
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("starting runsc");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while find("boot", &marker).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!find("boot", &marker).is_empty(), "sandbox never started");
+    child.kill().expect("killing runsc");
+    child.wait().expect("reaping runsc");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !find("boot", &marker).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        find("boot", &marker).is_empty(),
+        "the sandbox outlived runsc"
+    );
+}
