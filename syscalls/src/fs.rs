@@ -424,3 +424,128 @@ pub fn truncate(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let ops = d.inode.clone().open(libc::O_WRONLY)?;
     ops.truncate(a[1]).map(|_| 0)
 }
+
+/// The dentry a chmod/chown-style call acts on: a path from `dirfd`, or the fd itself with
+/// AT_EMPTY_PATH and "".
+fn target(
+    t: &mut Task,
+    dirfd: i32,
+    p: u64,
+    follow: bool,
+    empty_ok: bool,
+) -> SysResult<Arc<Dentry>> {
+    let p = path(t, p)?;
+    if p.is_empty() && empty_ok {
+        if dirfd == libc::AT_FDCWD {
+            return Ok(t.fs.cwd.clone());
+        }
+        return t.fds.get(dirfd)?.dentry.clone().ok_or(Errno::EPERM);
+    }
+    let start = start_dir(t, dirfd, &p)?;
+    t.kernel.vfs.resolve(&t.fs, &start, &p, follow)
+}
+
+fn fd_dentry(t: &Task, n: i32) -> SysResult<Arc<Dentry>> {
+    let f = t.fds.get(n)?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    // Pipes, eventfds and memfds have no inode attributes to change yet.
+    f.dentry.clone().ok_or(Errno::EPERM)
+}
+
+fn chmod_dentry(d: &Dentry, mode: u64) -> SysResult<u64> {
+    d.writable()?;
+    d.inode.set_mode(mode as u32 & 0o7777).map(|_| 0)
+}
+
+fn id_arg(v: u64) -> Option<u32> {
+    let v = v as u32;
+    (v != u32::MAX).then_some(v)
+}
+
+fn chown_dentry(d: &Dentry, uid: u64, gid: u64) -> SysResult<u64> {
+    d.writable()?;
+    d.inode.set_owner(id_arg(uid), id_arg(gid)).map(|_| 0)
+}
+
+pub fn chmod(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = target(t, libc::AT_FDCWD, a[0], true, false)?;
+    chmod_dentry(&d, a[1])
+}
+
+pub fn fchmod(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = fd_dentry(t, fd(a[0]))?;
+    chmod_dentry(&d, a[1])
+}
+
+pub fn fchmodat(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = target(t, fd(a[0]), a[1], true, false)?;
+    chmod_dentry(&d, a[2])
+}
+
+pub fn chown(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = target(t, libc::AT_FDCWD, a[0], true, false)?;
+    chown_dentry(&d, a[1], a[2])
+}
+
+pub fn lchown(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = target(t, libc::AT_FDCWD, a[0], false, false)?;
+    chown_dentry(&d, a[1], a[2])
+}
+
+pub fn fchown(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let d = fd_dentry(t, fd(a[0]))?;
+    chown_dentry(&d, a[1], a[2])
+}
+
+pub fn fchownat(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let flags = a[4] as i32;
+    if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
+    let d = target(t, fd(a[0]), a[1], follow, flags & libc::AT_EMPTY_PATH != 0)?;
+    chown_dentry(&d, a[2], a[3])
+}
+
+fn do_link(t: &mut Task, odir: i32, op: u64, ndir: i32, np: u64, flags: i32) -> SysResult<u64> {
+    if flags & !(libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old = target(
+        t,
+        odir,
+        op,
+        flags & libc::AT_SYMLINK_FOLLOW != 0,
+        flags & libc::AT_EMPTY_PATH != 0,
+    )?;
+    if old.is_dir() {
+        return Err(Errno::EPERM);
+    }
+    let np = path(t, np)?;
+    let start = start_dir(t, ndir, &np)?;
+    let vfs = t.kernel.vfs.clone();
+    let (dir, name) = vfs.resolve_parent(&t.fs, &start, &np)?;
+    let Some(name) = name else {
+        return Err(Errno::EEXIST);
+    };
+    if dir.mount.id != old.mount.id {
+        return Err(Errno::EXDEV);
+    }
+    match vfs.lookup(&dir, &name) {
+        Ok(_) => return Err(Errno::EEXIST),
+        Err(Errno::ENOENT) => {}
+        Err(e) => return Err(e),
+    }
+    dir.writable()?;
+    dir.inode.link(&name, &old.inode).map(|_| 0)
+}
+
+pub fn link(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    do_link(t, libc::AT_FDCWD, a[0], libc::AT_FDCWD, a[1], 0)
+}
+
+pub fn linkat(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    do_link(t, fd(a[0]), a[1], fd(a[2]), a[3], a[4] as i32)
+}

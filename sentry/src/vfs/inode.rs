@@ -37,6 +37,18 @@ pub trait Inode: Send + Sync {
     fn symlink(&self, _name: &[u8], _target: &[u8]) -> SysResult<()> {
         Err(Errno::EPERM)
     }
+    /// Adds `name` in this directory as another link to `target` (same filesystem).
+    fn link(&self, _name: &[u8], _target: &Arc<dyn Inode>) -> SysResult<()> {
+        Err(Errno::EPERM)
+    }
+    /// chmod: the permission bits (07777) of `mode`.
+    fn set_mode(&self, _mode: u32) -> SysResult<()> {
+        Err(Errno::EPERM)
+    }
+    /// chown: `None` leaves that id alone.
+    fn set_owner(&self, _uid: Option<u32>, _gid: Option<u32>) -> SysResult<()> {
+        Err(Errno::EPERM)
+    }
     /// Removes `name`: a directory if `dir`, anything else otherwise.
     fn unlink(&self, _name: &[u8], _dir: bool) -> SysResult<()> {
         Err(Errno::ENOTDIR)

@@ -42,11 +42,19 @@ enum Data {
 
 struct Meta {
     mode: u32,
+    uid: u32,
+    gid: u32,
     nlink: u64,
     atime: (i64, i64),
     mtime: (i64, i64),
     ctime: (i64, i64),
     data: Data,
+}
+
+impl Meta {
+    fn kind_is_reg(&self) -> bool {
+        file_type(self.mode) == libc::S_IFREG
+    }
 }
 
 pub struct TmpInode {
@@ -70,6 +78,8 @@ impl TmpInode {
             kind: file_type(mode),
             meta: Mutex::new(Meta {
                 mode,
+                uid: 0,
+                gid: 0,
                 nlink,
                 atime: t,
                 mtime: t,
@@ -155,8 +165,8 @@ impl Inode for TmpInode {
             ino: self.ino,
             mode: m.mode,
             nlink: m.nlink,
-            uid: 0,
-            gid: 0,
+            uid: m.uid,
+            gid: m.gid,
             rdev: 0,
             size,
             blksize: 4096,
@@ -220,6 +230,59 @@ impl Inode for TmpInode {
     fn symlink(&self, name: &[u8], target: &[u8]) -> SysResult<()> {
         self.new_child(name, libc::S_IFLNK | 0o777, Data::Symlink(target.to_vec()))
             .map(drop)
+    }
+
+    fn link(&self, name: &[u8], target: &Arc<dyn Inode>) -> SysResult<()> {
+        let Some(t) = as_tmp(target.as_ref()) else {
+            return Err(Errno::EXDEV);
+        };
+        if !Arc::ptr_eq(&t.fs, &self.fs) {
+            return Err(Errno::EXDEV);
+        }
+        if t.kind == libc::S_IFDIR {
+            return Err(Errno::EPERM);
+        }
+        let mut m = self.lock();
+        let Data::Dir(ents) = &mut m.data else {
+            return Err(Errno::ENOTDIR);
+        };
+        if ents.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        ents.insert(name.to_vec(), target.clone());
+        m.mtime = now();
+        m.ctime = m.mtime;
+        drop(m);
+        let mut tm = t.lock();
+        tm.nlink += 1;
+        tm.ctime = now();
+        Ok(())
+    }
+
+    fn set_mode(&self, mode: u32) -> SysResult<()> {
+        let mut m = self.lock();
+        m.mode = (m.mode & libc::S_IFMT) | (mode & 0o7777);
+        m.ctime = now();
+        Ok(())
+    }
+
+    fn set_owner(&self, uid: Option<u32>, gid: Option<u32>) -> SysResult<()> {
+        let mut m = self.lock();
+        if let Some(u) = uid {
+            m.uid = u;
+        }
+        if let Some(g) = gid {
+            m.gid = g;
+        }
+        // A change of owner clears set-user-ID (and set-group-ID when group-executable).
+        if m.kind_is_reg() && (uid.is_some() || gid.is_some()) {
+            m.mode &= !libc::S_ISUID;
+            if m.mode & libc::S_IXGRP != 0 {
+                m.mode &= !libc::S_ISGID;
+            }
+        }
+        m.ctime = now();
+        Ok(())
     }
 
     fn unlink(&self, name: &[u8], dir: bool) -> SysResult<()> {
