@@ -95,7 +95,8 @@ pub fn run(cli: &Cli, b: &BootArgs) -> anyhow::Result<i32> {
     // SAFETY: the parent put the Gofer connection at this fd for us.
     let sock = unsafe { OwnedFd::from_raw_fd(b.gofer_fd) };
     let client = Arc::new(gofer::Client::new(sock));
-    let root = GoferFs::attach(client).map_err(|e| anyhow!("attaching to the Gofer: {e}"))?;
+    let root =
+        GoferFs::attach(client, b.read_only).map_err(|e| anyhow!("attaching to the Gofer: {e}"))?;
     let vfs = build_vfs(root, b.read_only)?;
     let memory = Arc::new(MemoryFile::new().context("creating the memory file")?);
     let platform = PtracePlatform::new(MemoryFileFd(memory.fd())).context("ptrace platform")?;

@@ -25,7 +25,8 @@ pub fn run(cli: &Cli, d: &DoArgs) -> anyhow::Result<i32> {
         format!("--io-fd={}", sandbox::CHILD_FD),
         "--read-only".into(),
     ];
-    let mut gofer = sandbox::spawn_self(cli, &gofer_args, &gofer_end)?;
+    let cpu = sandbox::sandbox_cpu();
+    let mut gofer = sandbox::spawn_self(cli, &gofer_args, &gofer_end, cpu)?;
     drop(gofer_end);
     gofer_args.clear();
 
@@ -47,7 +48,7 @@ pub fn run(cli: &Cli, d: &DoArgs) -> anyhow::Result<i32> {
     }
     boot_args.push("--".into());
     boot_args.extend(d.command.iter().cloned());
-    let mut boot = sandbox::spawn_self(cli, &boot_args, &sentry_end)?;
+    let mut boot = sandbox::spawn_self(cli, &boot_args, &sentry_end, cpu)?;
     drop(sentry_end);
     let status = boot.wait().context("waiting for the sandbox")?;
     // The Gofer ends when the Sentry's end of its socket closes.

@@ -6,18 +6,28 @@ use super::{file_type, DirEntry, FileOps, HostFile, Inode, Stat};
 use crate::errno::{Errno, SysResult};
 use gofer::{Client, Fid};
 use std::any::Any;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 pub struct GoferFs {
     client: Arc<Client>,
+    /// Nothing but the Gofer's own view can change a read-only root, so lookups may be cached.
+    cache: bool,
 }
+
+/// Most names remembered per directory.
+const CACHE_PER_DIR: usize = 4096;
 
 impl GoferFs {
     /// Attaches to the Gofer's root.
-    pub fn attach(client: Arc<Client>) -> SysResult<Arc<dyn Inode>> {
+    /// Attaches to the Gofer's root; `read_only` roots get a lookup cache.
+    pub fn attach(client: Arc<Client>, read_only: bool) -> SysResult<Arc<dyn Inode>> {
         let (fid, stat) = client.attach()?;
-        let fs = Arc::new(GoferFs { client });
-        Ok(Arc::new(GoferInode { fs, fid, stat }))
+        let fs = Arc::new(GoferFs {
+            client,
+            cache: read_only,
+        });
+        Ok(Arc::new(GoferInode::new(fs, fid, stat)))
     }
 }
 
@@ -26,6 +36,8 @@ struct GoferInode {
     fid: Fid,
     /// Attributes when the node was walked; type and inode number never change.
     stat: Stat,
+    /// Looked-up children (`None`: known not to exist), on cached filesystems.
+    children: Mutex<HashMap<Vec<u8>, Option<Arc<GoferInode>>>>,
 }
 
 impl Drop for GoferInode {
@@ -35,12 +47,23 @@ impl Drop for GoferInode {
 }
 
 impl GoferInode {
-    fn node(&self, fid: Fid, stat: Stat) -> Arc<GoferInode> {
-        Arc::new(GoferInode {
-            fs: self.fs.clone(),
+    fn new(fs: Arc<GoferFs>, fid: Fid, stat: Stat) -> GoferInode {
+        GoferInode {
+            fs,
             fid,
             stat,
-        })
+            children: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn node(&self, fid: Fid, stat: Stat) -> Arc<GoferInode> {
+        Arc::new(GoferInode::new(self.fs.clone(), fid, stat))
+    }
+
+    fn walk_one(&self, name: &[u8]) -> SysResult<Arc<GoferInode>> {
+        let nodes = self.fs.client.walk(self.fid, &[name])?;
+        let (fid, stat) = nodes.into_iter().next().ok_or(Errno::ENOENT)?;
+        Ok(self.node(fid, stat))
     }
 }
 
@@ -54,6 +77,9 @@ impl Inode for GoferInode {
     }
 
     fn stat(&self) -> SysResult<Stat> {
+        if self.fs.cache {
+            return Ok(self.stat);
+        }
         self.fs.client.stat(self.fid)
     }
 
@@ -61,9 +87,28 @@ impl Inode for GoferInode {
         if file_type(self.stat.mode) != libc::S_IFDIR {
             return Err(Errno::ENOTDIR);
         }
-        let nodes = self.fs.client.walk(self.fid, &[name])?;
-        let (fid, stat) = nodes.into_iter().next().ok_or(Errno::ENOENT)?;
-        Ok(self.node(fid, stat))
+        if !self.fs.cache {
+            return Ok(self.walk_one(name)?);
+        }
+        let mut cache = self.children.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(hit) = cache.get(name) {
+            return hit
+                .clone()
+                .map(|n| n as Arc<dyn Inode>)
+                .ok_or(Errno::ENOENT);
+        }
+        let r = self.walk_one(name);
+        let remember = match &r {
+            Ok(n) => Some(Some(n.clone())),
+            Err(Errno::ENOENT) => Some(None),
+            Err(_) => None,
+        };
+        if let Some(entry) = remember {
+            if cache.len() < CACHE_PER_DIR {
+                cache.insert(name.to_vec(), entry);
+            }
+        }
+        Ok(r?)
     }
 
     fn readlink(&self) -> SysResult<Vec<u8>> {
