@@ -407,6 +407,21 @@ const IMPLEMENTED: &[Impl] = &[
         "tmpfs only",
         &[Fd, Path, Fd, Path, Hex],
     ),
+    (
+        "sigaltstack",
+        process::sigaltstack,
+        P,
+        "recorded; handlers are not run yet",
+        &[Ptr, Ptr],
+    ),
+    (
+        "statfs",
+        stat::statfs,
+        P,
+        "type, block size, name length and read-only flag; no usage figures",
+        &[Path, Ptr],
+    ),
+    ("fstatfs", stat::fstatfs, P, "as statfs", &[Fd, Ptr]),
     ("getrandom", misc::getrandom, F, "", &[Ptr, Int, Hex]),
     (
         "sched_getaffinity",

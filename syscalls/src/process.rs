@@ -428,3 +428,45 @@ pub fn times(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     let up = t.kernel.boot.elapsed();
     Ok((up.as_millis() / 10) as u64)
 }
+
+const SS_AUTODISARM: i32 = 1 << 31;
+
+/// The smallest alternate stack Linux accepts on x86-64.
+const MINSIGSTKSZ: u64 = 2048;
+
+pub fn sigaltstack(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let new = if a[0] != 0 {
+        let ss: libc::stack_t = read_struct(t, a[0])?;
+        Some(ss)
+    } else {
+        None
+    };
+    if a[1] != 0 {
+        let (sp, size, flags) = t.signals.altstack;
+        let old = libc::stack_t {
+            ss_sp: sp as *mut libc::c_void,
+            ss_flags: flags,
+            ss_size: size as usize,
+        };
+        write_struct(t, a[1], &old)?;
+    }
+    if let Some(ss) = new {
+        // Handlers do not run yet, so the guest is never on its alternate stack (no EPERM).
+        let flags = ss.ss_flags & !SS_AUTODISARM;
+        if flags == libc::SS_DISABLE {
+            t.signals.altstack = (0, 0, libc::SS_DISABLE);
+        } else if flags == 0 || flags == libc::SS_ONSTACK {
+            if (ss.ss_size as u64) < MINSIGSTKSZ {
+                return Err(Errno::ENOMEM);
+            }
+            t.signals.altstack = (
+                ss.ss_sp as u64,
+                ss.ss_size as u64,
+                ss.ss_flags & SS_AUTODISARM,
+            );
+        } else {
+            return Err(Errno::EINVAL);
+        }
+    }
+    Ok(0)
+}

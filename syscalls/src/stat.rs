@@ -103,3 +103,65 @@ pub fn statx(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     x.stx_dev_minor = libc::minor(s.dev);
     write_struct(t, a[4], &x).map(|_| 0)
 }
+
+const TMPFS_MAGIC: i64 = 0x0102_1994;
+/// What gVisor reports for gofer-backed files, too.
+const V9FS_MAGIC: i64 = 0x0102_1997;
+
+/// The kernel's `struct statfs` on x86-64 (libc's hides `f_flags`).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct KStatfs {
+    f_type: i64,
+    f_bsize: i64,
+    f_blocks: u64,
+    f_bfree: u64,
+    f_bavail: u64,
+    f_files: u64,
+    f_ffree: u64,
+    f_fsid: [i32; 2],
+    f_namelen: i64,
+    f_frsize: i64,
+    f_flags: i64,
+    f_spare: [i64; 4],
+}
+
+fn statfs_of(d: &sentry::vfs::Dentry) -> KStatfs {
+    KStatfs {
+        f_type: match d.mount.fs_type {
+            "gofer" => V9FS_MAGIC,
+            _ => TMPFS_MAGIC,
+        },
+        f_bsize: 4096,
+        f_frsize: 4096,
+        f_namelen: 255,
+        f_flags: if d.mount.read_only {
+            libc::ST_RDONLY as i64
+        } else {
+            0
+        },
+        ..KStatfs::default()
+    }
+}
+
+pub fn statfs(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let p = path(t, a[0])?;
+    let d = t.kernel.vfs.resolve(&t.fs, &t.fs.cwd, &p, true)?;
+    write_struct(t, a[1], &statfs_of(&d)).map(|_| 0)
+}
+
+pub fn fstatfs(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let f = t.fds.get(fd(a[0]))?;
+    let s = match &f.dentry {
+        Some(d) => statfs_of(d),
+        // Pipes, eventfds and memfds live on internal filesystems (PIPEFS_MAGIC).
+        None => KStatfs {
+            f_type: 0x5049_5045,
+            f_bsize: 4096,
+            f_frsize: 4096,
+            f_namelen: 255,
+            ..KStatfs::default()
+        },
+    };
+    write_struct(t, a[1], &s).map(|_| 0)
+}

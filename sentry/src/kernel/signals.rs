@@ -48,6 +48,8 @@ pub struct SignalState {
     pub actions: [SigAction; 64],
     pub mask: u64,
     pub pending: u64,
+    /// The alternate signal stack (sigaltstack): base, size, flags.
+    pub altstack: (u64, u64, i32),
 }
 
 impl Default for SignalState {
@@ -56,6 +58,7 @@ impl Default for SignalState {
             actions: [SigAction::default(); 64],
             mask: 0,
             pending: 0,
+            altstack: (0, 0, libc::SS_DISABLE),
         }
     }
 }
