@@ -549,3 +549,43 @@ pub fn link(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
 pub fn linkat(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     do_link(t, fd(a[0]), a[1], fd(a[2]), a[3], a[4] as i32)
 }
+
+const UTIME_NOW: i64 = (1 << 30) - 1;
+const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+pub fn utimensat(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
+    let flags = a[3] as i32;
+    if flags & !(libc::AT_SYMLINK_NOFOLLOW | libc::AT_EMPTY_PATH) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let times: [(i64, i64); 2] = if a[2] == 0 {
+        [(0, UTIME_NOW); 2]
+    } else {
+        let ts: [libc::timespec; 2] = crate::util::read_struct(t, a[2])?;
+        [(ts[0].tv_sec, ts[0].tv_nsec), (ts[1].tv_sec, ts[1].tv_nsec)]
+    };
+    for &(_, ns) in &times {
+        if ns != UTIME_NOW && ns != UTIME_OMIT && !(0..1_000_000_000).contains(&ns) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let d = if a[1] == 0 {
+        // futimens: the fd itself.
+        fd_dentry(t, fd(a[0]))?
+    } else {
+        let follow = flags & libc::AT_SYMLINK_NOFOLLOW == 0;
+        target(t, fd(a[0]), a[1], follow, flags & libc::AT_EMPTY_PATH != 0)?
+    };
+    let now = sentry::vfs::now();
+    let pick = |(s, ns): (i64, i64)| match ns {
+        UTIME_OMIT => None,
+        UTIME_NOW => Some(now),
+        _ => Some((s, ns)),
+    };
+    let (at, mt) = (pick(times[0]), pick(times[1]));
+    if at.is_none() && mt.is_none() {
+        return Ok(0);
+    }
+    d.writable()?;
+    d.inode.set_times(at, mt).map(|_| 0)
+}

@@ -422,6 +422,13 @@ const IMPLEMENTED: &[Impl] = &[
         &[Path, Ptr],
     ),
     ("fstatfs", stat::fstatfs, P, "as statfs", &[Fd, Ptr]),
+    (
+        "utimensat",
+        fs::utimensat,
+        P,
+        "tmpfs only",
+        &[Fd, Path, Ptr, Hex],
+    ),
     ("getrandom", misc::getrandom, F, "", &[Ptr, Int, Hex]),
     (
         "sched_getaffinity",

@@ -45,6 +45,10 @@ pub trait Inode: Send + Sync {
     fn set_mode(&self, _mode: u32) -> SysResult<()> {
         Err(Errno::EPERM)
     }
+    /// utimensat: `None` leaves that time alone.
+    fn set_times(&self, _atime: Option<(i64, i64)>, _mtime: Option<(i64, i64)>) -> SysResult<()> {
+        Err(Errno::EPERM)
+    }
     /// chown: `None` leaves that id alone.
     fn set_owner(&self, _uid: Option<u32>, _gid: Option<u32>) -> SysResult<()> {
         Err(Errno::EPERM)

@@ -266,6 +266,18 @@ impl Inode for TmpInode {
         Ok(())
     }
 
+    fn set_times(&self, atime: Option<(i64, i64)>, mtime: Option<(i64, i64)>) -> SysResult<()> {
+        let mut m = self.lock();
+        if let Some(a) = atime {
+            m.atime = a;
+        }
+        if let Some(t) = mtime {
+            m.mtime = t;
+        }
+        m.ctime = now();
+        Ok(())
+    }
+
     fn set_owner(&self, uid: Option<u32>, gid: Option<u32>) -> SysResult<()> {
         let mut m = self.lock();
         if let Some(u) = uid {
