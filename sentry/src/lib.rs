@@ -6,4 +6,5 @@ pub mod kernel;
 pub mod loader;
 pub mod memory;
 pub mod mm;
+pub mod random;
 pub mod vfs;

@@ -250,11 +250,12 @@ pub fn fchdir(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     }
 }
 
-fn do_mkdir(t: &mut Task, dirfd: i32, p: u64, mode: u32) -> SysResult<u64> {
-    let p = path(t, p)?;
-    let start = start_dir(t, dirfd, &p)?;
+/// The directory and name for something `path` is to create: EEXIST if the name is taken,
+/// EROFS on a read-only mount (in that order, as Linux checks them).
+fn new_entry(t: &Task, dirfd: i32, p: &[u8]) -> SysResult<(Arc<Dentry>, Vec<u8>)> {
+    let start = start_dir(t, dirfd, p)?;
     let vfs = t.kernel.vfs.clone();
-    let (dir, name) = vfs.resolve_parent(&t.fs, &start, &p)?;
+    let (dir, name) = vfs.resolve_parent(&t.fs, &start, p)?;
     let Some(name) = name else {
         return Err(Errno::EEXIST);
     };
@@ -264,6 +265,12 @@ fn do_mkdir(t: &mut Task, dirfd: i32, p: u64, mode: u32) -> SysResult<u64> {
         Err(e) => return Err(e),
     }
     dir.writable()?;
+    Ok((dir, name))
+}
+
+fn do_mkdir(t: &mut Task, dirfd: i32, p: u64, mode: u32) -> SysResult<u64> {
+    let p = path(t, p)?;
+    let (dir, name) = new_entry(t, dirfd, &p)?;
     dir.inode
         .mkdir(&name, mode & 0o7777 & !t.fs.umask)
         .map(|_| 0)
@@ -380,18 +387,7 @@ fn do_symlink(t: &mut Task, target: u64, dirfd: i32, p: u64) -> SysResult<u64> {
     if target.is_empty() {
         return Err(Errno::ENOENT);
     }
-    let start = start_dir(t, dirfd, &p)?;
-    let vfs = t.kernel.vfs.clone();
-    let (dir, name) = vfs.resolve_parent(&t.fs, &start, &p)?;
-    let Some(name) = name else {
-        return Err(Errno::EEXIST);
-    };
-    match vfs.lookup(&dir, &name) {
-        Ok(_) => return Err(Errno::EEXIST),
-        Err(Errno::ENOENT) => {}
-        Err(e) => return Err(e),
-    }
-    dir.writable()?;
+    let (dir, name) = new_entry(t, dirfd, &p)?;
     dir.inode.symlink(&name, &target).map(|_| 0)
 }
 

@@ -18,19 +18,7 @@ pub fn getrandom(t: &mut Task, a: &[u64; 6]) -> SysResult<u64> {
     }
     let len = (a[1] as usize).min(GETRANDOM_MAX);
     let mut tmp = vec![0u8; len];
-    let mut done = 0;
-    while done < len {
-        // SAFETY: tmp[done..] is writable for the length given.
-        let n = unsafe { libc::getrandom(tmp[done..].as_mut_ptr().cast(), len - done, 0) };
-        if n < 0 {
-            let e = Errno::last();
-            if e == Errno::EINTR {
-                continue;
-            }
-            return Err(e);
-        }
-        done += n as usize;
-    }
+    sentry::random::fill(&mut tmp)?;
     let mut b = t.mm.segments(a[0], len, Prot::WRITE)?;
     b.write_at(0, &tmp);
     Ok(len as u64)

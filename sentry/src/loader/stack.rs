@@ -70,11 +70,7 @@ pub fn build_stack(
     arg_ptrs.reverse();
     let platform_ptr = push_bytes(mm, &mut sp, b"x86_64\0")?;
     let mut random = [0u8; 16];
-    // SAFETY: random is writable for 16 bytes.
-    let n = unsafe { libc::getrandom(random.as_mut_ptr().cast(), 16, 0) };
-    if n != 16 {
-        return Err(Errno::EIO);
-    }
+    crate::random::fill(&mut random)?;
     let random_ptr = push_bytes(mm, &mut sp, &random)?;
 
     let auxv: [(u64, u64); 19] = [

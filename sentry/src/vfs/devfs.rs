@@ -45,19 +45,7 @@ pub fn new_devfs() -> SysResult<Arc<dyn Inode>> {
 /// Fills `buf` with random bytes from the host's entropy pool.
 fn fill_random(buf: &mut IoBuf) -> SysResult<usize> {
     let mut tmp = vec![0u8; buf.len().min(1 << 20)];
-    let mut done = 0;
-    while done < tmp.len() {
-        // SAFETY: tmp[done..] is writable for the length given.
-        let n = unsafe { libc::getrandom(tmp[done..].as_mut_ptr().cast(), tmp.len() - done, 0) };
-        if n < 0 {
-            let e = Errno::last();
-            if e == Errno::EINTR {
-                continue;
-            }
-            return Err(e);
-        }
-        done += n as usize;
-    }
+    crate::random::fill(&mut tmp)?;
     Ok(buf.write_at(0, &tmp))
 }
 
