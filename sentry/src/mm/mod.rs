@@ -390,3 +390,6 @@ impl Drop for MemoryManager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
