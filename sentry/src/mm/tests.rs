@@ -65,7 +65,7 @@ fn anon(mm: &mut MemoryManager, addr: u64, len: u64, prot: u32, fixed: bool) -> 
 fn mmap_copy_and_munmap() {
     let mut m = mm();
     let a = anon(&mut m, 0, 3 * PAGE_SIZE, 3, false).unwrap();
-    assert!(a + 3 * PAGE_SIZE <= TOP && a % PAGE_SIZE == 0);
+    assert!(a + 3 * PAGE_SIZE <= TOP && a.is_multiple_of(PAGE_SIZE));
     m.copy_out(a + PAGE_SIZE - 2, b"hello").unwrap();
     let mut buf = [0u8; 5];
     m.copy_in(a + PAGE_SIZE - 2, &mut buf).unwrap();
