@@ -66,6 +66,27 @@ static const char *check_errno_name(int e)
     case ELOOP: return "ELOOP";
     case EOVERFLOW: return "EOVERFLOW";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EINPROGRESS: return "EINPROGRESS";
+    case EALREADY: return "EALREADY";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENODATA: return "ENODATA";
+    case ENOTCONN: return "ENOTCONN";
+    case EISCONN: return "EISCONN";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case EMSGSIZE: return "EMSGSIZE";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case ECONNRESET: return "ECONNRESET";
+    case EDEADLK: return "EDEADLK";
+    case ENOLCK: return "ENOLCK";
+    case ETXTBSY: return "ETXTBSY";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
     default: return "E?";
     }
 }

@@ -35,7 +35,7 @@ struct Args {
     timeout: u32,
     /// Seconds each sandboxed run may take (a guest blocked forever on a missing feature is
     /// a failure, not a hang of the suite).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 10)]
     sandbox_timeout: u32,
 }
 
