@@ -26,17 +26,6 @@ pub enum ExecError {
     Platform(#[from] platform::Error),
 }
 
-impl ExecError {
-    /// The errno execve(2) would return.
-    pub fn errno(&self) -> Errno {
-        match self {
-            ExecError::Lookup { errno, .. } | ExecError::Load { errno, .. } => *errno,
-            ExecError::Elf { .. } => Errno::ENOEXEC,
-            ExecError::Platform(_) => Errno::ENOMEM,
-        }
-    }
-}
-
 const DEFAULT_PATH: &[u8] = b"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn show(p: &[u8]) -> String {

@@ -61,10 +61,6 @@ impl Allocator {
         freed
     }
 
-    pub(crate) fn refcount(&self, page: u64) -> u32 {
-        self.refs.get(page as usize).copied().unwrap_or(0)
-    }
-
     fn release(&mut self, mut start: u64, mut n: u64) {
         if n == 0 {
             return;

@@ -117,10 +117,6 @@ impl MemoryFile {
         }
     }
 
-    pub fn refcount(&self, off: u64) -> u32 {
-        self.lock().refcount(off / PAGE_SIZE)
-    }
-
     /// Pointer to byte `off` of the file in the Sentry's view. The range up to `off+len` must
     /// have been allocated.
     pub fn ptr(&self, off: u64) -> *mut u8 {

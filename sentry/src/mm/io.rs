@@ -52,22 +52,6 @@ impl IoBuf {
         &self.segs
     }
 
-    /// The first `n` bytes only.
-    pub fn truncate(&mut self, n: usize) {
-        let mut left = n;
-        let mut keep = 0;
-        for s in &mut self.segs {
-            if left == 0 {
-                break;
-            }
-            s.iov_len = s.iov_len.min(left);
-            left -= s.iov_len;
-            keep += 1;
-        }
-        self.segs.truncate(keep);
-        self.len = self.len.min(n);
-    }
-
     /// Copies `src` into the buffer starting `at` bytes in; returns how much fit.
     pub fn write_at(&mut self, at: usize, src: &[u8]) -> usize {
         let mut skip = at;
@@ -148,7 +132,6 @@ mod tests {
         let mut out = [0u8; 2];
         assert_eq!(b.read_at(6, &mut out), 2);
         assert_eq!(&out, b"xy");
-        b.truncate(4);
-        assert_eq!(b.len(), 4);
+        assert_eq!(b.len(), 8);
     }
 }
