@@ -1,4 +1,5 @@
 /* access_umask: access/faccessat and umask applied to newly created files. */
+/* area: perms */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_access_umask"
+#define DIR_ "/tmp/conf_access_umask" CONF_TAG
 
 static int mode_of(const char *path)
 {

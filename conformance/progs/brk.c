@@ -1,4 +1,5 @@
 /* brk: program break growth and shrink through the raw brk syscall and sbrk. */
+/* area: memory */
 #include "check.h"
 
 #include <stdint.h>

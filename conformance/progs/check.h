@@ -22,6 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Distinguishes the builds of one program (the runner passes -DCONF_TAG='".static"' and
+ * '".dynamic"'), so the two may run at the same time without sharing fixed /tmp names. */
+#ifndef CONF_TAG
+#define CONF_TAG ""
+#endif
+
 static int check_count;
 static int check_failures;
 

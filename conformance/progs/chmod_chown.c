@@ -1,5 +1,6 @@
 /* chmod_chown: mode and ownership changes as root, setuid/setgid clearing, setgid dirs, EPERM as non-root. */
 /* syscalls: chmod, fchmod, fchmodat, chown, fchown, lchown, fchownat, stat, lstat, open, mkdir, symlink, setresuid, fork, wait4 */
+/* area: perms */
 #include "check.h"
 
 #include <fcntl.h>
@@ -8,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_chmod_chown"
+#define DIR "/tmp/conf_chmod_chown" CONF_TAG
 #define F DIR "/file"
 
 static mode_t mode_of(const char *p)

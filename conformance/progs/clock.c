@@ -1,4 +1,5 @@
 /* clock: clock_gettime/clock_getres/gettimeofday/time, nanosleep, clock_nanosleep. */
+/* area: clocks */
 #include "check.h"
 
 #include <sys/syscall.h>

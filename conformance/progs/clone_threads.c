@@ -1,5 +1,6 @@
 /* clone_threads: pthreads, raw clone with CLONE_CHILD_SETTID/CLEARTID, tgkill. */
 /* syscalls: clone, clone3, gettid, getpid, futex, set_tid_address, tgkill, exit, wait4, mmap */
+/* area: threads */
 #include "check.h"
 
 #include <linux/futex.h>

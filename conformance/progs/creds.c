@@ -1,5 +1,6 @@
 /* creds: real/effective/saved ids, supplementary groups, capabilities, as root and after dropping. */
-/* syscalls: getresuid, getresgid, setresuid, setresgid, setuid, seteuid, setgroups, getgroups, setfsuid, capget, capset, fork, wait4, chown */
+/* syscalls: getresuid, getresgid, setresuid, setresgid, setuid, setgroups, getgroups, setfsuid, capget, capset, fork, wait4, chown */
+/* area: creds */
 #include "check.h"
 
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_creds"
+#define DIR "/tmp/conf_creds" CONF_TAG
 
 static int capget_v3(struct __user_cap_data_struct d[2])
 {

@@ -1,4 +1,5 @@
 /* devices: /dev/null, /dev/zero, /dev/urandom. */
+/* area: proc-dev */
 #include "check.h"
 
 #include <fcntl.h>

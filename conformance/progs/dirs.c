@@ -1,4 +1,5 @@
 /* dirs: mkdir/mkdirat, removal via unlinkat(AT_REMOVEDIR), chdir/fchdir/getcwd. */
+/* area: dirs */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_dirs"
+#define DIR_ "/tmp/conf_dirs" CONF_TAG
 
 int main(void)
 {

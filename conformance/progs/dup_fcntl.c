@@ -1,11 +1,12 @@
 /* dup_fcntl: dup/dup2/dup3 and fcntl F_DUPFD*, F_GETFD/F_SETFD, F_GETFL/F_SETFL. */
+/* area: fcntl */
 #include "check.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_dup_fcntl"
+#define DIR_ "/tmp/conf_dup_fcntl" CONF_TAG
 #define F1 DIR_ "/f"
 
 /* Lowest descriptor number that is not open. */

@@ -1,5 +1,6 @@
 /* epoll: create, ctl errnos, level/edge/oneshot triggering, HUP/ERR, nesting, timeouts. */
 /* syscalls: epoll_create, epoll_create1, epoll_ctl, epoll_wait, epoll_pwait, pipe2, write, read, open, close */
+/* area: poll */
 #include "check.h"
 
 #include <fcntl.h>
@@ -9,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_epoll"
+#define DIR "/tmp/conf_epoll" CONF_TAG
 
 static int ctl(int ep, int op, int fd, unsigned events, unsigned long long data)
 {

@@ -1,4 +1,5 @@
 /* errno_cases: EBADF, ENOENT, EFAULT, EINVAL from basic file syscalls. */
+/* area: file-io */
 #include "check.h"
 
 #include <fcntl.h>

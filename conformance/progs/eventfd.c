@@ -1,5 +1,6 @@
 /* eventfd: counter semantics, EFD_SEMAPHORE, EFD_NONBLOCK, overflow, poll readiness. */
 /* syscalls: eventfd2, read, write, poll, fcntl, readlink, fork, wait4 */
+/* area: eventfd */
 #include "check.h"
 
 #include <fcntl.h>

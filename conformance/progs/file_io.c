@@ -1,4 +1,5 @@
 /* file_io: read/write, offsets, pread/pwrite, readv/writev, O_APPEND, lseek, EOF. */
+/* area: file-io */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_file_io"
+#define DIR_ "/tmp/conf_file_io" CONF_TAG
 #define FILE_ DIR_ "/data"
 
 int main(void)

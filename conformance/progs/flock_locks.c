@@ -1,5 +1,6 @@
 /* flock_locks: flock between open file descriptions, fcntl record locks with a child, OFD locks. */
 /* syscalls: flock, fcntl, open, close, dup, fork, wait4, pipe2, read, write */
+/* area: locks */
 #include "check.h"
 
 #include <fcntl.h>
@@ -8,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_flock_locks"
+#define DIR "/tmp/conf_flock_locks" CONF_TAG
 #define F DIR "/file"
 
 static int lk(int fd, int cmd, short type, off_t start, off_t len)

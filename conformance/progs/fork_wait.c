@@ -1,5 +1,6 @@
 /* fork_wait: fork, exit statuses, wait4/waitpid options and errnos. */
 /* syscalls: fork, exit_group, wait4, kill, getpid, getppid, pipe2, read, write, setpgid */
+/* area: process */
 #include "check.h"
 
 #include <signal.h>

@@ -1,5 +1,6 @@
 /* futex: FUTEX_WAIT/WAKE semantics, timeouts, bitsets, requeue, errnos. */
 /* syscalls: futex, clock_gettime, mmap, fork, wait4, nanosleep */
+/* area: threads */
 #include "check.h"
 
 #include <limits.h>

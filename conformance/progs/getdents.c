@@ -1,4 +1,5 @@
 /* getdents: getdents64 on a created directory lists exactly its entries. */
+/* area: dirs */
 #include "check.h"
 
 #include <dirent.h>
@@ -8,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_getdents"
+#define DIR_ "/tmp/conf_getdents" CONF_TAG
 
 struct dirent64_raw {
     uint64_t d_ino;

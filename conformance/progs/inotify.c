@@ -1,5 +1,6 @@
 /* inotify: watches on a directory and a file, event records, cookies, IN_IGNORED, errnos. */
 /* syscalls: inotify_init1, inotify_add_watch, inotify_rm_watch, read, ioctl, poll, open, write, rename, unlink, mkdir, chmod */
+/* area: inotify */
 #include "check.h"
 
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_inotify"
+#define DIR "/tmp/conf_inotify" CONF_TAG
 
 struct ev {
     int wd;

@@ -1,4 +1,5 @@
 /* ioctl_tty: TCGETS/TIOCGWINSZ/FIONREAD on non-terminals and the standard fds. */
+/* area: pty */
 #include "check.h"
 
 #include <fcntl.h>
@@ -7,7 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_ioctl_tty"
+#define DIR_ "/tmp/conf_ioctl_tty" CONF_TAG
 
 int main(void)
 {

@@ -1,5 +1,6 @@
 /* itimer: setitimer/getitimer ITIMER_REAL/VIRTUAL/PROF, alarm interplay, SIGALRM delivery. */
 /* syscalls: setitimer, getitimer, alarm, rt_sigtimedwait, rt_sigsuspend, rt_sigaction, timer_create, fork, wait4 */
+/* area: timers */
 #include "check.h"
 
 #include <signal.h>

@@ -1,5 +1,6 @@
 /* links: hard links, symlinks, readlink, ELOOP, O_NOFOLLOW, linkat AT_SYMLINK_FOLLOW, st_nlink. */
-/* syscalls: link, linkat, symlink, symlinkat, readlink, readlinkat, lstat, stat, fstatat, open, unlink, unlinkat, mkdir, rmdir */
+/* syscalls: link, linkat, symlink, symlinkat, readlink, readlinkat, lstat, stat, newfstatat, open, unlink, unlinkat, mkdir, rmdir */
+/* area: links */
 #include "check.h"
 
 #include <fcntl.h>
@@ -7,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_links"
+#define DIR "/tmp/conf_links" CONF_TAG
 
 static nlink_t nlink_of(const char *p)
 {

@@ -1,5 +1,6 @@
 /* memfd: memfd_create flags, sizing, mapping, and file seals. */
 /* syscalls: memfd_create, ftruncate, fstat, write, pwrite64, pread64, mmap, munmap, fcntl, readlink, fork, wait4 */
+/* area: memfd */
 #include "check.h"
 
 #include <fcntl.h>

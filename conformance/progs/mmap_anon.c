@@ -1,4 +1,5 @@
 /* mmap_anon: anonymous private mappings, MAP_FIXED, mprotect, mremap, madvise. */
+/* area: memory */
 #include "check.h"
 
 #include <stdint.h>

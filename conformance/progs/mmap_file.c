@@ -1,4 +1,5 @@
 /* mmap_file: file-backed mappings of a /tmp file and of /bin/busybox. */
+/* area: memory */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_mmap_file"
+#define DIR_ "/tmp/conf_mmap_file" CONF_TAG
 #define F1 DIR_ "/data"
 #define PG 4096
 #define FSIZE (3 * PG + 100)

@@ -1,5 +1,6 @@
 /* mmap_shared: shared vs private anonymous memory across fork, MAP_FIXED(_NOREPLACE), mincore, msync, madvise. */
 /* syscalls: mmap, munmap, mremap, mincore, msync, madvise, fork, wait4, open, ftruncate, pread64 */
+/* area: memory */
 #include "check.h"
 
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
-#define DIR "/tmp/conf_mmap_shared"
+#define DIR "/tmp/conf_mmap_shared" CONF_TAG
 
 static int run_child(void (*fn)(void *), void *arg)
 {

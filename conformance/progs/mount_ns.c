@@ -1,5 +1,6 @@
 /* mount_ns: unshare(CLONE_NEWNS), tmpfs and bind mounts, remount, noexec, umount2 and their errnos. */
-/* syscalls: unshare, mount, umount2, statfs, statvfs, stat, mkdir, open, execve, fork, wait4, pipe2, read, write */
+/* syscalls: unshare, mount, umount2, statfs, stat, mkdir, open, execve, fork, wait4, pipe2, read, write */
+/* area: mount */
 #include "check.h"
 
 #include <fcntl.h>
@@ -12,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_mount_ns"
+#define DIR "/tmp/conf_mount_ns" CONF_TAG
 #define MNT DIR "/mnt"
 #define BIND DIR "/bind"
 #define NOEX DIR "/noexec"

@@ -1,5 +1,6 @@
 /* mprotect_fault: SIGSEGV/SIGBUS siginfo for protection and mapping faults, recovery, mprotect errnos. */
 /* syscalls: mmap, mprotect, munmap, rt_sigaction, rt_sigprocmask, open, ftruncate */
+/* area: memory */
 #include "check.h"
 
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_mprotect_fault"
+#define DIR "/tmp/conf_mprotect_fault" CONF_TAG
 
 static sigjmp_buf jb;
 static volatile int fault_sig, fault_code, fault_count;

@@ -1,11 +1,12 @@
 /* open_flags: O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, access modes, error cases. */
+/* area: open */
 #include "check.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_open_flags"
+#define DIR_ "/tmp/conf_open_flags" CONF_TAG
 #define F1 DIR_ "/f1"
 
 int main(void)

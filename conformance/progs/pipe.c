@@ -1,4 +1,5 @@
 /* pipe: pipe2 used within one process (write, then read). */
+/* area: pipes */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* poll_select: poll/ppoll/select/pselect6 readiness on pipes, HUP/ERR/NVAL, timeouts, EINTR. */
 /* syscalls: poll, ppoll, select, pselect6, pipe2, write, close, open, rt_sigprocmask, tgkill, setrlimit */
+/* area: poll */
 #include "check.h"
 
 #include <fcntl.h>

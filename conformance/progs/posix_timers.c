@@ -1,5 +1,6 @@
 /* posix_timers: timer_create/settime/gettime/getoverrun/delete, notify kinds, errnos. */
 /* syscalls: timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete, rt_sigtimedwait, clock_gettime, nanosleep */
+/* area: timers */
 #include "check.h"
 
 #include <signal.h>

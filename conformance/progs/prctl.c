@@ -1,5 +1,6 @@
 /* prctl: names, parent-death signal (with a subreaper), dumpable, no_new_privs, keepcaps, timerslack, errnos. */
 /* syscalls: prctl, fork, wait4, pipe2, read, write, open, kill, getppid */
+/* area: prctl */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* proc_self: /proc/self/{stat,status,maps,fd,fdinfo,exe,cwd,cmdline,task}, zombie state, system files. */
 /* syscalls: open, read, readlink, stat, getdents64, mmap, munmap, fork, waitid, wait4, getcwd */
+/* area: proc-dev */
 #include "check.h"
 
 #include <dirent.h>

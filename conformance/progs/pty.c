@@ -1,5 +1,6 @@
 /* pty: posix_openpt/grantpt/unlockpt/ptsname, termios on the slave, line discipline data flow. */
 /* syscalls: openat, ioctl, read, write, poll, close, fstat */
+/* area: pty */
 #include "check.h"
 
 #include <fcntl.h>

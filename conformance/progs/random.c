@@ -1,4 +1,5 @@
 /* random: getrandom(2) and /dev/urandom. */
+/* area: random */
 #include "check.h"
 
 #include <fcntl.h>

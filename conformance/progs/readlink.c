@@ -1,4 +1,5 @@
 /* readlink: readlink/readlinkat error cases, plus host symlinks when present. */
+/* area: links */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_readlink"
+#define DIR_ "/tmp/conf_readlink" CONF_TAG
 
 /* Two checks on a host path if it is a symlink, otherwise two skips. */
 static void check_host_link(const char *path)

@@ -1,5 +1,6 @@
 /* registers.c - register state across syscalls: general registers the ABI preserves, the
  * syscall instruction's rcx/r11, SSE and x87 state, and the FS base set by arch_prctl. */
+/* area: arch */
 #include "check.h"
 #include <asm/prctl.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
 /* rlimit: getrlimit / prlimit64 for NOFILE, STACK and friends. */
+/* area: rlimits */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* rlimit_enforce: RLIMIT_NOFILE -> EMFILE, RLIMIT_FSIZE -> SIGXFSZ/EFBIG, RLIMIT_AS -> ENOMEM, prlimit. */
 /* syscalls: setrlimit, getrlimit, prlimit64, open, dup2, fcntl, pipe2, socket, write, pwrite64, ftruncate, mmap, fork, wait4 */
+/* area: rlimits */
 #include "check.h"
 
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_rlimit_enforce"
+#define DIR "/tmp/conf_rlimit_enforce" CONF_TAG
 #define F DIR "/file"
 
 static volatile int xfsz_hits;

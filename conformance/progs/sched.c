@@ -1,4 +1,5 @@
 /* sched: sched_getaffinity, sched_yield, sysinfo. */
+/* area: sched */
 #include "check.h"
 
 #include <sched.h>

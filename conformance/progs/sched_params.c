@@ -1,5 +1,6 @@
 /* sched_params: scheduler policies and priorities, affinity, nice values, errnos. */
 /* syscalls: sched_getscheduler, sched_setscheduler, sched_getparam, sched_setparam, sched_get_priority_max, sched_get_priority_min, sched_rr_get_interval, sched_setaffinity, sched_getaffinity, sched_yield, getpriority, setpriority, getcpu, fork */
+/* area: sched */
 #include "check.h"
 
 #include <sched.h>

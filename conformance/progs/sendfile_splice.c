@@ -1,5 +1,6 @@
 /* sendfile_splice: sendfile, splice, tee, vmsplice and copy_file_range with offsets and errnos. */
 /* syscalls: sendfile, splice, tee, vmsplice, copy_file_range, pipe2, open, pread64, pwrite64, lseek, read */
+/* area: splice */
 #include "check.h"
 
 #include <fcntl.h>
@@ -8,7 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_sendfile_splice"
+#define DIR "/tmp/conf_sendfile_splice" CONF_TAG
 
 int main(void)
 {

@@ -1,5 +1,6 @@
 /* session_pgrp: setsid/getsid, setpgid/getpgid rules and EPERM/ESRCH/EACCES cases, group signals. */
 /* syscalls: setsid, getsid, setpgid, getpgid, getpgrp, fork, execve, wait4, kill, pipe2, read, write, open, ioctl */
+/* area: sessions */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* sigchld: SIGCHLD generation and siginfo, waitid, SA_NOCLDSTOP, SA_NOCLDWAIT, SIG_IGN auto-reap. */
 /* syscalls: fork, waitid, wait4, kill, rt_sigaction, rt_sigprocmask, rt_sigtimedwait, setpgid, exit_group */
+/* area: signals */
 #include "check.h"
 
 #include <signal.h>

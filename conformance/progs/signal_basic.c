@@ -1,5 +1,6 @@
 /* signal_basic: sigaction, SA_SIGINFO, sigprocmask/sigpending, SIG_IGN, EINTR/SA_RESTART. */
 /* syscalls: rt_sigaction, rt_sigprocmask, rt_sigpending, rt_sigsuspend, rt_sigtimedwait, kill, tgkill, rt_sigqueueinfo, read, write */
+/* area: signals */
 #include "check.h"
 
 #include <pthread.h>

@@ -1,5 +1,6 @@
 /* signal_frame: register/FPU state across a handler, ucontext edits, red zone, sigaltstack. */
 /* syscalls: tgkill, rt_sigaction, rt_sigreturn, rt_sigprocmask, sigaltstack, gettid, getpid */
+/* area: signals */
 #include "check.h"
 
 #include <signal.h>

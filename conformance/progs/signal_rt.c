@@ -1,5 +1,6 @@
 /* signal_rt: realtime signals queue, carry values, and are delivered in order. */
 /* syscalls: rt_sigqueueinfo, rt_tgsigqueueinfo, rt_sigtimedwait, rt_sigaction, rt_sigprocmask, rt_sigpending, kill, fork, wait4 */
+/* area: signals */
 #include "check.h"
 
 #include <pthread.h>

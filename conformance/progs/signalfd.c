@@ -1,5 +1,6 @@
 /* signalfd: reading blocked signals as records, mask updates, SIGCHLD info, errnos. */
 /* syscalls: signalfd4, read, poll, rt_sigprocmask, tgkill, rt_sigqueueinfo, rt_sigtimedwait, fork, wait4, readlink, dup */
+/* area: signalfd */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 /* stat: stat/fstat/lstat/newfstatat/statx on files and directories. */
+/* area: stat */
 #include "check.h"
 
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_stat"
+#define DIR_ "/tmp/conf_stat" CONF_TAG
 #define F1 DIR_ "/file"
 
 int main(void)

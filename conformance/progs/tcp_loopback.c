@@ -1,5 +1,6 @@
 /* tcp_loopback: TCP over 127.0.0.1: listen/connect/accept, non-blocking connect, names, options, shutdown. */
 /* syscalls: socket, bind, listen, connect, accept4, getsockname, getpeername, setsockopt, getsockopt, sendto, recvfrom, shutdown, poll, fork */
+/* area: inet */
 #include "check.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,6 @@
 /* timerfd: create/settime/gettime, expiration counts, blocking and non-blocking reads, errnos. */
 /* syscalls: timerfd_create, timerfd_settime, timerfd_gettime, read, write, poll, fcntl, fork, wait4, clock_gettime */
+/* area: timerfd */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* truncate: truncate/ftruncate grow and shrink, errnos, fallocate modes. */
 /* syscalls: truncate, ftruncate, fallocate, open, pread64, pwrite64, fstat, stat, chmod, symlink, mkdir, pipe2 */
+/* area: truncate */
 #include "check.h"
 
 #include <fcntl.h>
@@ -7,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_truncate"
+#define DIR "/tmp/conf_truncate" CONF_TAG
 #define F DIR "/file"
 
 static long long size_of(const char *p)

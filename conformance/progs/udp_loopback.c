@@ -1,5 +1,6 @@
 /* udp_loopback: UDP over 127.0.0.1 and ::1: sendto/recvfrom, boundaries, MSG_TRUNC, connect, errors. */
 /* syscalls: socket, bind, connect, sendto, recvfrom, recvmsg, getsockname, getpeername, setsockopt, getsockopt, poll */
+/* area: inet */
 #include "check.h"
 
 #include <arpa/inet.h>

@@ -1,4 +1,5 @@
 /* uname_ids: uname, process/thread ids, user/group ids, set_tid_address, arch_prctl. */
+/* area: uname */
 #include "check.h"
 
 #include <asm/prctl.h>

@@ -1,5 +1,6 @@
 /* unix_bind: AF_UNIX bind/listen/connect/accept4 on a path and abstract names, autobind, errnos. */
 /* syscalls: socket, bind, listen, connect, accept4, getsockname, getpeername, getsockopt, sendto, recvfrom, unlink, stat */
+/* area: unix */
 #include "check.h"
 
 #include <fcntl.h>
@@ -9,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_unix_bind"
+#define DIR "/tmp/conf_unix_bind" CONF_TAG
 #define SOCK DIR "/sock"
 
 static socklen_t path_addr(struct sockaddr_un *a, const char *p)

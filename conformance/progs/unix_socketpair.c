@@ -1,5 +1,6 @@
 /* unix_socketpair: stream/dgram/seqpacket pairs, shutdown, MSG_PEEK/DONTWAIT/TRUNC/WAITALL, SCM_RIGHTS/CREDENTIALS. */
 /* syscalls: socketpair, sendmsg, recvmsg, sendto, recvfrom, shutdown, getsockopt, setsockopt, ioctl, fcntl, pipe2 */
+/* area: unix */
 #include "check.h"
 
 #include <fcntl.h>

@@ -1,11 +1,12 @@
 /* unlink_rename: unlink, unlinkat, rename, renameat within /tmp. */
+/* area: rename */
 #include "check.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_ "/tmp/conf_unlink_rename"
+#define DIR_ "/tmp/conf_unlink_rename" CONF_TAG
 
 static void put(const char *path, const char *text)
 {

@@ -1,5 +1,6 @@
 /* utimes: utimensat/futimens with explicit times, UTIME_NOW, UTIME_OMIT, symlinks, permissions. */
 /* syscalls: utimensat, utimes, utime, futimesat, stat, lstat, open, symlink, setresuid, fork, wait4, clock_gettime */
+/* area: stat */
 #include "check.h"
 
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-#define DIR "/tmp/conf_utimes"
+#define DIR "/tmp/conf_utimes" CONF_TAG
 #define F DIR "/file"
 
 static struct stat st_of(const char *p)

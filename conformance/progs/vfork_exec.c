@@ -1,5 +1,6 @@
 /* vfork_exec: vfork + execve of busybox, exit codes, execve errnos. */
 /* syscalls: vfork, fork, execve, wait4, open, write, chmod, mkdir, dup3, rt_sigaction */
+/* area: process */
 #include "check.h"
 
 #include <fcntl.h>
@@ -9,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_vfork_exec"
+#define DIR "/tmp/conf_vfork_exec" CONF_TAG
 #define BB "/bin/busybox"
 
 static char *envp_empty[] = { NULL };

@@ -1,5 +1,6 @@
 /* xattr: user.* extended attributes: set/get/list/remove, flags, size probing, errnos. */
 /* syscalls: setxattr, getxattr, listxattr, removexattr, fsetxattr, fgetxattr, flistxattr, fremovexattr, lsetxattr, lgetxattr, llistxattr */
+/* area: xattr */
 #include "check.h"
 
 #include <fcntl.h>
@@ -7,7 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define DIR "/tmp/conf_xattr"
+#define DIR "/tmp/conf_xattr" CONF_TAG
 #define F DIR "/file"
 
 /* Does a NUL-separated list of length len contain name? */

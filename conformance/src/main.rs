@@ -3,11 +3,20 @@
 //! ratchet in `expected-pass`: every build must pass natively, every listed build must pass in
 //! the sandbox, and no unlisted one may (so the list stays exact). Its last line is the score.
 
-use anyhow::{bail, Context, Result};
+mod outcome;
+mod program;
+mod report;
+
+use anyhow::{Context, Result};
 use clap::Parser;
+use outcome::Outcome;
+use program::Program;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(about = "Run the syscall conformance suite natively and under a runtime")]
@@ -15,6 +24,10 @@ struct Args {
     /// Runtime command; `do BINARY` is appended (e.g. "runsc --network=none").
     #[arg(long)]
     runtime: Option<String>,
+    /// A second runtime to run every build under as well, for a side-by-side comparison
+    /// (never held to the ratchet); adds a column per build and per area.
+    #[arg(long)]
+    compare: Option<String>,
     /// Folder of the C programs.
     #[arg(long)]
     progs: Option<PathBuf>,
@@ -24,221 +37,205 @@ struct Args {
     /// Do not apply the ratchet even if an expected file exists.
     #[arg(long)]
     no_ratchet: bool,
-    /// Collect the syscalls each program makes from our runtime's --strace.
+    /// Run our runtime with --strace and list which programs touch each syscall.
     #[arg(long)]
     tally: bool,
+    /// Print the per-area summary as a markdown table.
+    #[arg(long)]
+    areas: bool,
     /// Only programs whose name contains this.
     #[arg(long)]
     filter: Option<String>,
+    /// Builds run at the same time.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
     /// Seconds each native run may take.
     #[arg(long, default_value_t = 60)]
-    timeout: u32,
+    timeout: u64,
     /// Seconds each sandboxed run may take (a guest blocked forever on a missing feature is
     /// a failure, not a hang of the suite).
     #[arg(long, default_value_t = 10)]
-    sandbox_timeout: u32,
+    sandbox_timeout: u64,
 }
 
-struct Outcome {
-    pass: bool,
-    checks: usize,
-    failed_checks: usize,
+/// One build (static or dynamic) of one program, run natively and in the sandbox(es).
+pub struct BuildResult {
+    pub id: String,
+    /// Index into the program list.
+    pub program: usize,
+    pub native: Outcome,
+    pub sandbox: Outcome,
+    pub other: Option<Outcome>,
 }
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn compile(src: &Path, out: &Path, static_link: bool) -> Result<()> {
-    let mut cmd = Command::new("cc");
-    cmd.args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(out)
-        .arg(src);
-    if static_link {
-        cmd.arg("-static");
-    }
-    let o = cmd.output().context("running cc")?;
-    if !o.status.success() {
-        bail!(
-            "cc {}: {}",
-            src.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-    Ok(())
+fn split_command(cmd: &str) -> Vec<String> {
+    cmd.split_whitespace().map(String::from).collect()
 }
 
-fn run(cmd: &mut Command, workdir: &Path) -> Result<(Outcome, String)> {
-    let o = cmd
-        .current_dir(workdir)
-        .stdin(Stdio::null())
-        .output()
-        .context("running a conformance program")?;
-    let out = String::from_utf8_lossy(&o.stdout);
-    let checks = out
-        .lines()
-        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
-        .count();
-    let failed = out.lines().filter(|l| l.starts_with("not ok ")).count();
-    let plan = out.lines().any(|l| l.starts_with("1.."));
-    let pass = o.status.success() && failed == 0 && plan && checks > 0;
-    let detail = if pass {
-        String::new()
-    } else {
-        let mut d: Vec<String> = out
-            .lines()
-            .filter(|l| l.starts_with("not ok"))
-            .take(3)
-            .map(String::from)
-            .collect();
-        if !o.status.success() {
-            d.push(format!("exit {:?}", o.status));
+struct Runner<'a> {
+    args: &'a Args,
+    build_dir: PathBuf,
+    workdir: PathBuf,
+    runtime: Vec<String>,
+    other: Option<Vec<String>>,
+}
+
+impl Runner<'_> {
+    fn sandboxed(&self, runtime: &[String], bin: &Path, strace: bool) -> Result<Outcome> {
+        let mut cmd = Command::new(&runtime[0]);
+        if strace {
+            cmd.arg("--strace");
         }
-        d.join("; ")
-    };
-    Ok((
-        Outcome {
-            pass,
-            checks,
-            failed_checks: failed,
-        },
-        (detail + "\n" + &String::from_utf8_lossy(&o.stderr)).to_string(),
-    ))
+        cmd.args(&runtime[1..]).arg("do").arg(bin);
+        outcome::run(
+            cmd,
+            &self.workdir,
+            Duration::from_secs(self.args.sandbox_timeout),
+        )
+    }
+
+    fn build(&self, programs: &[Program], index: usize, is_static: bool) -> Result<BuildResult> {
+        let p = &programs[index];
+        let kind = if is_static { "static" } else { "dynamic" };
+        let bin = self.build_dir.join(format!("{}.{kind}", p.name));
+        p.compile(&bin, is_static)?;
+        let native = outcome::run(
+            Command::new(&bin),
+            &self.workdir,
+            Duration::from_secs(self.args.timeout),
+        )?;
+        let sandbox = self.sandboxed(&self.runtime, &bin, self.args.tally)?;
+        let other = match &self.other {
+            Some(o) => Some(self.sandboxed(o, &bin, false)?),
+            None => None,
+        };
+        Ok(BuildResult {
+            id: format!("{kind}/{}", p.name),
+            program: index,
+            native,
+            sandbox,
+            other,
+        })
+    }
+}
+
+/// Syscall names in our runtime's `--strace` lines (`[pid] name(args) = result`).
+fn strace_names(stderr: &str) -> impl Iterator<Item = &str> {
+    stderr.lines().filter_map(|line| {
+        let call = line.split("] ").nth(1)?;
+        let sys = call.split('(').next()?;
+        (!sys.is_empty() && sys.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then_some(sys)
+    })
+}
+
+fn read_expected(path: &Path) -> Result<BTreeSet<String>> {
+    Ok(std::fs::read_to_string(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect())
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
     let progs = args.progs.clone().unwrap_or_else(|| root().join("progs"));
-    let build = root().join("../target/conformance");
-    std::fs::create_dir_all(&build)?;
-    let workdir = build.join("work");
-    std::fs::create_dir_all(&workdir)?;
-    let runtime: Vec<String> = match &args.runtime {
-        Some(r) => r.split_whitespace().map(String::from).collect(),
+    let build_dir = root().join("../target/conformance");
+    let workdir = build_dir.join("work");
+    std::fs::create_dir_all(&workdir).with_context(|| format!("creating {}", workdir.display()))?;
+    let runtime = match &args.runtime {
+        Some(r) => split_command(r),
         None => vec![root()
             .join("../target/release/runsc")
             .to_string_lossy()
             .into_owned()],
     };
+    anyhow::ensure!(!runtime.is_empty(), "--runtime is empty");
+    let other = args.compare.as_deref().map(split_command);
+    anyhow::ensure!(
+        other.as_ref().is_none_or(|o| !o.is_empty()),
+        "--compare is empty"
+    );
     let expected_path = args.expected.clone().or_else(|| {
         let p = root().join("expected-pass");
         (args.runtime.is_none() && p.exists()).then_some(p)
     });
-    let expected: Option<BTreeSet<String>> = match (&expected_path, args.no_ratchet) {
-        (Some(p), false) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("reading {}", p.display()))?
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(String::from)
-                .collect(),
-        ),
+    let expected = match (&expected_path, args.no_ratchet) {
+        (Some(p), false) => Some(read_expected(p)?),
         _ => None,
     };
+    let programs = program::discover(&progs, args.filter.as_deref())?;
 
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(&progs)
-        .with_context(|| format!("listing {}", progs.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "c"))
-        .filter(|p| {
-            args.filter
-                .as_ref()
-                .is_none_or(|f| p.to_string_lossy().contains(f.as_str()))
-        })
+    let runner = Runner {
+        args: &args,
+        build_dir,
+        workdir,
+        runtime,
+        other,
+    };
+    let jobs: Vec<(usize, bool)> = (0..programs.len())
+        .flat_map(|i| [(i, true), (i, false)])
         .collect();
-    sources.sort();
-
-    let mut native_fail = Vec::new();
-    let mut passed = BTreeSet::new();
-    let mut ran = BTreeSet::new();
-    let mut total_checks = 0;
-    let mut rows = Vec::new();
-    let mut tally: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let timeout = args.timeout.to_string();
-    let sandbox_timeout = args.sandbox_timeout.to_string();
-    for src in &sources {
-        let name = src
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        for (kind, is_static) in [("static", true), ("dynamic", false)] {
-            let id = format!("{kind}/{name}");
-            ran.insert(id.clone());
-            let bin = build.join(format!("{name}.{kind}"));
-            compile(src, &bin, is_static)?;
-            let (native, native_why) =
-                run(Command::new("timeout").arg(&timeout).arg(&bin), &workdir)?;
-            let mut cmd = Command::new("timeout");
-            cmd.args(["-s", "KILL"])
-                .arg(&sandbox_timeout)
-                .arg(&runtime[0]);
-            if args.tally {
-                cmd.arg("--strace");
-            }
-            cmd.args(&runtime[1..]).arg("do").arg(&bin);
-            let (sandbox, err) = run(&mut cmd, &workdir)?;
-            if args.tally {
-                for line in err.lines() {
-                    if let Some(call) = line.split("] ").nth(1) {
-                        if let Some(sys) = call.split('(').next() {
-                            if !sys.is_empty()
-                                && sys.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                            {
-                                tally
-                                    .entry(sys.to_string())
-                                    .or_default()
-                                    .insert(name.clone());
-                            }
-                        }
-                    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<BuildResult>>>> =
+        jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..args.jobs.max(1) {
+            s.spawn(|| loop {
+                let j = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(index, is_static)) = jobs.get(j) else {
+                    break;
+                };
+                let r = runner.build(&programs, index, is_static);
+                if let Ok(mut slot) = slots[j].lock() {
+                    *slot = Some(r);
                 }
-            }
-            total_checks += native.checks;
-            if !native.pass {
-                native_fail.push(format!(
-                    "  {id}: {}",
-                    native_why.lines().next().unwrap_or("")
-                ));
-            }
-            if sandbox.pass {
-                passed.insert(id.clone());
-            }
-            let why = err
-                .lines()
-                .next()
-                .unwrap_or("")
-                .chars()
-                .take(90)
-                .collect::<String>();
-            rows.push(format!(
-                "{:<28} {:<8} {:<8} {:>3}/{:<3} {}",
-                id,
-                if native.pass { "pass" } else { "FAIL" },
-                if sandbox.pass { "pass" } else { "fail" },
-                sandbox.checks - sandbox.failed_checks,
-                native.checks,
-                if sandbox.pass { "" } else { why.as_str() }
-            ));
+            });
         }
+    });
+    let mut results = Vec::new();
+    for slot in slots {
+        let r = slot
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("a worker panicked"))?
+            .context("a build was not run")??;
+        results.push(r);
     }
-    println!(
-        "{:<28} {:<8} {:<8} {:<7} first failure",
-        "program", "native", "sandbox", "checks"
-    );
-    for r in &rows {
-        println!("{r}");
-    }
+
+    let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     if args.tally {
-        println!("\nsyscalls exercised under the sandbox ({}):", tally.len());
-        for (sys, users) in &tally {
-            println!(
-                "  {sys:<20} {}",
-                users.iter().cloned().collect::<Vec<_>>().join(" ")
-            );
+        for r in &results {
+            for sys in strace_names(&r.sandbox.stderr) {
+                seen.entry(sys.to_string())
+                    .or_default()
+                    .insert(programs[r.program].name.clone());
+            }
         }
     }
+    let other_name = args.compare.as_deref().map(|c| {
+        Path::new(c.split_whitespace().next().unwrap_or(c))
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| c.to_string())
+    });
+    report::builds(&results, other_name.as_deref());
+    report::tally(&programs, &seen, args.tally);
+    if args.areas || args.compare.is_some() {
+        report::areas(&programs, &results, other_name.as_deref());
+    }
+
     let mut ok = true;
+    let native_fail: Vec<String> = results
+        .iter()
+        .filter(|r| !r.native.pass)
+        .map(|r| format!("  {}: {}", r.id, r.native.why))
+        .collect();
     if !native_fail.is_empty() {
         println!(
             "\nfailing natively (the test is wrong):\n{}",
@@ -246,16 +243,22 @@ fn main() -> Result<()> {
         );
         ok = false;
     }
+    let passed: BTreeSet<&str> = results
+        .iter()
+        .filter(|r| r.sandbox.pass)
+        .map(|r| r.id.as_str())
+        .collect();
     if let Some(exp) = &expected {
-        let missing: Vec<_> = exp
+        let ran: BTreeSet<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        let missing: Vec<&str> = exp
             .iter()
-            .filter(|e| ran.contains(*e) && !passed.contains(*e))
-            .cloned()
+            .map(String::as_str)
+            .filter(|e| ran.contains(e) && !passed.contains(e))
             .collect();
-        let unlisted: Vec<_> = passed
+        let unlisted: Vec<&str> = passed
             .iter()
+            .copied()
             .filter(|p| !exp.contains(*p))
-            .cloned()
             .collect();
         if !missing.is_empty() {
             println!(
@@ -272,12 +275,17 @@ fn main() -> Result<()> {
             ok = false;
         }
     }
-    let n = sources.len() * 2;
-    println!("\n{} programs, {} checks natively", n, total_checks);
+    let total_checks: usize = results.iter().map(|r| r.native.checks).sum();
+    println!(
+        "\n{} programs ({} builds), {} checks natively",
+        programs.len(),
+        results.len(),
+        total_checks
+    );
     println!(
         "conformance: {} passed, {} failed",
         passed.len(),
-        n - passed.len()
+        results.len() - passed.len()
     );
     if !ok {
         std::process::exit(1);
