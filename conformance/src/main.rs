@@ -108,9 +108,14 @@ impl Runner<'_> {
             &self.workdir,
             Duration::from_secs(self.args.timeout),
         )?;
-        let sandbox = self.sandboxed(&self.runtime, &bin, self.args.tally)?;
+        let mut sandbox = self.sandboxed(&self.runtime, &bin, self.args.tally)?;
+        sandbox.require_native_coverage(&native);
         let other = match &self.other {
-            Some(o) => Some(self.sandboxed(o, &bin, false)?),
+            Some(o) => {
+                let mut other = self.sandboxed(o, &bin, false)?;
+                other.require_native_coverage(&native);
+                Some(other)
+            }
             None => None,
         };
         Ok(BuildResult {

@@ -13,6 +13,8 @@ pub struct Outcome {
     /// `ok` and `not ok` lines seen.
     pub checks: usize,
     pub failed_checks: usize,
+    /// `ok ... # SKIP` lines: checks the program could not perform where it ran.
+    pub skipped_checks: usize,
     /// The first few `not ok` lines and how the process ended, when it did not pass.
     pub why: String,
     pub stderr: String,
@@ -21,6 +23,18 @@ pub struct Outcome {
 impl Outcome {
     pub fn passed_checks(&self) -> usize {
         self.checks - self.failed_checks
+    }
+
+    /// A sandboxed run that skips checks the native run performed (say, on ENOSYS) has not
+    /// shown the behaviour those checks test, so it does not pass.
+    pub fn require_native_coverage(&mut self, native: &Outcome) {
+        if self.pass && self.skipped_checks > native.skipped_checks {
+            self.pass = false;
+            self.why = format!(
+                "{} checks skipped that run natively",
+                self.skipped_checks - native.skipped_checks
+            );
+        }
     }
 }
 
@@ -86,6 +100,10 @@ pub fn run(mut cmd: Command, workdir: &Path, timeout: Duration) -> Result<Outcom
         .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
         .count();
     let failed = out.lines().filter(|l| l.starts_with("not ok ")).count();
+    let skipped = out
+        .lines()
+        .filter(|l| l.starts_with("ok ") && l.contains("# SKIP"))
+        .count();
     let plan = out.lines().any(|l| l.starts_with("1.."));
     let pass = status.success() && !timed_out && failed == 0 && plan && checks > 0;
     let mut why: Vec<String> = Vec::new();
@@ -106,7 +124,36 @@ pub fn run(mut cmd: Command, workdir: &Path, timeout: Duration) -> Result<Outcom
         pass,
         checks,
         failed_checks: failed,
+        skipped_checks: skipped,
         why: why.join("; "),
         stderr,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    fn outcome(pass: bool, skipped: usize) -> Outcome {
+        Outcome {
+            pass,
+            checks: 10,
+            failed_checks: 0,
+            skipped_checks: skipped,
+            why: String::new(),
+            stderr: String::new(),
+        }
+    }
+
+    #[test]
+    fn skipping_more_than_natively_is_a_failure() {
+        let native = outcome(true, 1);
+        let mut same = outcome(true, 1);
+        same.require_native_coverage(&native);
+        assert!(same.pass);
+        let mut more = outcome(true, 3);
+        more.require_native_coverage(&native);
+        assert!(!more.pass);
+        assert_eq!(more.why, "2 checks skipped that run natively");
+    }
 }
