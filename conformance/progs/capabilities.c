@@ -44,7 +44,11 @@ static void crec(int ok, long long got, long long want, int has_errno, int err, 
     c->line = line;
     snprintf(c->desc, sizeof(c->desc), "%s", desc);
 }
-#define C_CHECK(cond, desc) crec(!!(cond), !!(cond), 1, 0, 0, 0, __LINE__, (desc))
+#define C_CHECK(cond, desc)                                                     \
+    do {                                                                        \
+        int c_c_ = !!(cond);                                                    \
+        crec(c_c_, c_c_, 1, 0, 0, 0, __LINE__, (desc));                         \
+    } while (0)
 #define C_EQ(got, want, desc)                                                   \
     do {                                                                        \
         long long c_g_ = (long long)(got), c_w_ = (long long)(want);            \

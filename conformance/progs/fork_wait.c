@@ -98,17 +98,25 @@ int main(void)
           "child released through pipe exits 5");
 
     /* Stopped and continued children. */
+    /* The continued child waits on a pipe before exiting: a child that has already exited
+     * reports its exit, not the continuation. */
+    CHECK_OK(pipe2(p, 0), "pipe2 for the stopped child");
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
+        char c;
+        close(p[1]);
         kill(getpid(), SIGSTOP);
-        _exit(9);
+        _exit(read(p[0], &c, 1) == 1 ? 9 : 10);
     }
+    close(p[0]);
     CHECK(waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP,
           "WUNTRACED reports stopped child, WSTOPSIG SIGSTOP");
     kill(pid, SIGCONT);
     CHECK(waitpid(pid, &status, WCONTINUED) == pid && WIFCONTINUED(status),
           "WCONTINUED reports continued child");
+    write(p[1], "x", 1);
+    close(p[1]);
     CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 9,
           "continued child then exits 9");
 

@@ -75,7 +75,8 @@ int main(void)
             m[i] = 1;
         getrusage(RUSAGE_SELF, &r1);
         CHECK(r1.ru_minflt - r0.ru_minflt >= 256, "touching 16MiB adds minor faults");
-        CHECK(r1.ru_maxrss - r0.ru_maxrss >= 4000, "ru_maxrss grows by >= 4MB (KiB units)");
+        /* Only a floor: ru_maxrss survives execve, so it may start at the parent's peak. */
+        CHECK(r1.ru_maxrss >= 16000 && r1.ru_maxrss >= r0.ru_maxrss, "ru_maxrss covers the 16MiB touched (KiB units)");
         munmap(m, sz);
     }
     getrusage(RUSAGE_SELF, &r0);

@@ -3,6 +3,7 @@
 //! ratchet in `expected-pass`: every build must pass natively, every listed build must pass in
 //! the sandbox, and no unlisted one may (so the list stays exact). Its last line is the score.
 
+mod environment;
 mod outcome;
 mod program;
 mod report;
@@ -176,6 +177,7 @@ fn main() -> Result<()> {
         _ => None,
     };
     let programs = program::discover(&progs, args.filter.as_deref())?;
+    println!("environment: {}", environment::describe());
 
     let runner = Runner {
         args: &args,
