@@ -52,6 +52,8 @@ static void c_libc_exit(long code) { exit((int)code); }
 static void c_signal(long sig)
 {
     no_core();
+    /* An ignored disposition (SIGQUIT from a background shell) survives exec: reset it. */
+    signal((int)sig, SIG_DFL);
     kill(getpid(), (int)sig);
     for (;;)
         pause();

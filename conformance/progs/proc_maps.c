@@ -307,7 +307,7 @@ int main(void)
                       strcmp(path_of(line), fpath) == 0,
                   "private writable mapping keeps offset and path");
 
-            /* needs root: readlink of /proc/self/map_files requires CAP_SYS_ADMIN */
+            /* readlink of map_files works unprivileged; following the link needs CAP_SYS_ADMIN */
             snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", (unsigned long)(uintptr_t)f,
                      (unsigned long)(uintptr_t)(f + 2 * pg));
             memset(want, 0, sizeof(want));

@@ -1,7 +1,7 @@
 /* robust_futex: set/get_robust_list errnos, OWNER_DIED marking on thread/process death, exec and SIGKILL, list_op_pending, FUTEX_WAITERS and waking. */
 /* syscalls: set_robust_list, get_robust_list, futex, gettid, getpid, getppid, mmap, munmap, clone, clone3,
    wait4, pipe2, read, write, close, kill, pause, execve, exit, exit_group, setgroups, setgid, setuid,
-   getuid, alarm, clock_nanosleep */
+   getuid, alarm, clock_nanosleep, tgkill */
 /* area: threads */
 #include "check.h"
 
@@ -243,6 +243,10 @@ int main(int argc, char **argv)
         CHECK_EQ((unsigned)thr_locks[1].word, (unsigned)(FUTEX_OWNER_DIED | FUTEX_WAITERS),
                  "held lock with FUTEX_WAITERS: bit preserved alongside OWNER_DIED");
         CHECK_EQ(thr_locks[2].word, 12345, "lock owned by another tid is left alone");
+        /* pthread_join returns once the kernel clears the tid word, which is before the
+         * exiting thread is released: wait until the tid is gone for signals too. */
+        for (int i = 0; i < 2000 && syscall(SYS_tgkill, getpid(), thr_tid, 0) == 0; i++)
+            sleep_ms(1);
         CHECK_ERR(sys_get(thr_tid, &hp, &len), ESRCH, "get_robust_list(exited thread tid) -> ESRCH");
     }
 

@@ -322,6 +322,10 @@ int main(void)
     int old_tid = w1.tid;
     run_in(&w1, NULL, 0);
     pthread_join(w1.th, NULL);
+    /* pthread_join returns when the kernel clears the tid word, before the thread is
+     * released; give it up to 2 s to be gone. */
+    for (int i = 0; i < 2000 && syscall(SYS_tkill, old_tid, 0) == 0; i++)
+        usleep(1000);
     CHECK_ERR(syscall(SYS_tkill, old_tid, 0), ESRCH, "tkill(exited thread) -> ESRCH");
     CHECK_ERR(syscall(SYS_tgkill, me, old_tid, SIGUSR1), ESRCH, "tgkill(exited thread, SIGUSR1) -> ESRCH");
     run_in(&w2, NULL, 0);
