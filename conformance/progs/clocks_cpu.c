@@ -3,7 +3,7 @@
    clone, wait4, kill, pipe2, read, write, close, openat, setresuid, setresgid, setgroups, mmap, munmap,
    mprotect, futex, rt_sigprocmask, getpid, gettid, alarm, exit_group */
 /* area: clocks */
-#include "check.h"
+#include "child_check.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -18,87 +18,6 @@
 
 #define NS 1000000000LL
 #define MS 1000000LL
-
-/* ---- checks recorded by a forked child in shared memory, reported by the parent ---- */
-struct cres {
-    int ok, has_errno, err, want_err, line;
-    long long got, want;
-    char desc[110];
-};
-static struct cshared {
-    int n;
-    struct cres r[64];
-} *shr;
-
-static void crec(int ok, long long got, long long want, int has_errno, int err, int want_err, int line,
-                 const char *desc)
-{
-    if (shr->n >= 64)
-        return;
-    struct cres *c = &shr->r[shr->n++];
-    c->ok = ok;
-    c->got = got;
-    c->want = want;
-    c->has_errno = has_errno;
-    c->err = err;
-    c->want_err = want_err;
-    c->line = line;
-    snprintf(c->desc, sizeof(c->desc), "%s", desc);
-}
-#define C_CHECK(cond, desc)                                                     \
-    do {                                                                        \
-        int c_c_ = !!(cond);                                                    \
-        crec(c_c_, c_c_, 1, 0, 0, 0, __LINE__, (desc));                         \
-    } while (0)
-#define C_SKIP(desc, reason) crec(1, 1, 1, 0, 0, 0, __LINE__, desc " # SKIP " reason)
-#define C_EQ(got, want, desc)                                                   \
-    do {                                                                        \
-        long long c_g_ = (long long)(got), c_w_ = (long long)(want);            \
-        crec(c_g_ == c_w_, c_g_, c_w_, 0, 0, 0, __LINE__, (desc));              \
-    } while (0)
-#define C_ERR(expr, we, desc)                                                   \
-    do {                                                                        \
-        errno = 0;                                                              \
-        long long c_r_ = (long long)(expr);                                     \
-        int c_e_ = errno;                                                       \
-        crec(c_r_ == -1 && c_e_ == (we), c_r_, -1, 1, c_e_, (we), __LINE__, (desc)); \
-    } while (0)
-#define C_OK(expr, desc)                                                        \
-    do {                                                                        \
-        errno = 0;                                                              \
-        long long c_r_ = (long long)(expr);                                     \
-        int c_e_ = errno;                                                       \
-        crec(c_r_ >= 0, c_r_, 0, c_r_ < 0, c_e_, 0, __LINE__, (desc));          \
-    } while (0)
-
-/* Runs fn in a forked child; every C_* check it made becomes a check here. */
-static void in_child(void (*fn)(void), const char *what)
-{
-    int st = -1;
-    shr->n = 0;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        fn();
-        _exit(0);
-    }
-    if (pid > 0)
-        waitpid(pid, &st, 0);
-    for (int i = 0; i < shr->n; i++) {
-        struct cres *c = &shr->r[i];
-        check_report(c->ok, c->desc, c->got, c->want, c->has_errno, c->err, c->want_err, __FILE__, c->line);
-    }
-    char d[160];
-    snprintf(d, sizeof(d), "%s: child ran to completion", what);
-    CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, d);
-}
-
-/* Maps the shared result area; call first in main. */
-static int fw_init(void)
-{
-    shr = mmap(NULL, sizeof(*shr), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    return shr == MAP_FAILED ? -1 : 0;
-}
 
 static long long tsns(const struct timespec *t) { return t->tv_sec * NS + t->tv_nsec; }
 
@@ -189,7 +108,7 @@ int main(void)
 {
     alarm(10);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (fw_init()) {
+    if (child_check_init()) {
         CHECK(0, "mmap shared result page");
         CHECK_DONE();
     }

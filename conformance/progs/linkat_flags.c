@@ -3,6 +3,7 @@
    getpid, clone, wait4, setgroups, setgid, setuid, exit_group, alarm */
 /* area: links */
 #include "check.h"
+#include "nobody.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -54,22 +55,6 @@ static struct stat L(const char *rel)
 static int lk(const char *a, const char *b, int flags)
 {
     return linkat(AT_FDCWD, P(a), AT_FDCWD, P(b), flags);
-}
-
-/* Runs fn() as uid/gid 65534 in a child; returns its exit code. */
-static int as_nobody(int (*fn)(void))
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-            _exit(100);
-        _exit(fn());
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 /* Unprivileged: AT_EMPTY_PATH works only for an fd opened with the caller's own credentials

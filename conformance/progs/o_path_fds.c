@@ -5,6 +5,7 @@
    fchmodat2, getdents64, chmod, getpid, clone, wait4, setgroups, setgid, setuid, exit_group, alarm */
 /* area: open */
 #include "check.h"
+#include "nobody.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -50,22 +51,6 @@ static int proc_reopen(int fd, int flags)
     char pp[64];
     snprintf(pp, sizeof pp, "/proc/self/fd/%d", fd);
     return open(pp, flags);
-}
-
-/* Runs fn() as uid/gid 65534 in a child; returns its exit code. */
-static int as_nobody(int (*fn)(void))
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-            _exit(100);
-        _exit(fn());
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 /* A mode-0 file: O_PATH works, reading does not, not even through the /proc reopen. */

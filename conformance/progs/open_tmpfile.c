@@ -4,6 +4,7 @@
    setgroups, setgid, setuid, exit_group, alarm */
 /* area: open */
 #include "check.h"
+#include "nobody.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -82,22 +83,6 @@ static nlink_t fnlink(int fd)
 {
     struct stat st;
     return fstat(fd, &st) == 0 ? st.st_nlink : (nlink_t)-1;
-}
-
-/* Runs fn() as uid/gid 65534 in a child; returns its exit code. */
-static int as_nobody(int (*fn)(void))
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-            _exit(100);
-        _exit(fn());
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 static int child_perm(void)

@@ -3,6 +3,7 @@
    newfstatat, chmod, umask, getpid, clone, wait4, setgroups, setgid, setuid, exit_group, alarm */
 /* area: rename */
 #include "check.h"
+#include "nobody.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -72,22 +73,6 @@ static int isdir(const char *rel)
 static int rn(const char *a, const char *b, unsigned flags)
 {
     return renameat2(AT_FDCWD, P(a), AT_FDCWD, P(b), flags);
-}
-
-/* Runs fn() as uid/gid 65534 in a child; returns its exit code. */
-static int as_nobody(int (*fn)(void))
-{
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-            _exit(100);
-        _exit(fn());
-    }
-    int st;
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
 }
 
 static int child_sticky(void)

@@ -1,7 +1,8 @@
 /* socket_errors: errno cases of socket/bind/listen/accept/connect/socketpair: bad domain/type/protocol, ENOTSOCK, EBADF, EADDRINUSE, EADDRNOTAVAIL, privilege errors. */
-/* syscalls: socket, socketpair, bind, listen, accept4, connect, getsockname, getpeername, setsockopt, getsockopt, shutdown, sendto, openat, fork, setuid, wait4, close */
+/* syscalls: socket, socketpair, bind, listen, accept4, connect, getsockname, getpeername, setsockopt, getsockopt, shutdown, sendto, openat, fork, setgroups, setgid, setuid, wait4, close */
 /* area: inet */
 #include "check.h"
+#include "nobody.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -46,24 +47,6 @@ static int nb_rcvbufforce(void)
 {
     int s = socket(AF_INET, SOCK_DGRAM, 0), v = 65536;
     return setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == 0 ? 0 : errno;
-}
-
-static int as_nobody(int (*fn)(void))
-{
-    int st;
-    pid_t pid;
-    fflush(stdout);
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        if (setgid(65534) != 0 || setuid(65534) != 0)
-            _exit(255);
-        _exit(fn());
-    }
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
-        return -2;
-    return WEXITSTATUS(st);
 }
 
 int main(void)
